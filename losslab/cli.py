@@ -1,0 +1,133 @@
+"""`python -m losslab ...`: train from the terminal, install MNIST, inspect stored runs.
+
+Bad arguments print the config's one-sentence message and exit with status 2."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+from .config import CONFIGS
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_config_args(parser: argparse.ArgumentParser, cls) -> None:
+    for f in dataclasses.fields(cls):
+        if f.name == "points":
+            continue
+        kind = type(f.default) if f.default is not None else float
+        parser.add_argument(_flag(f.name), dest=f.name, type=str, default=None,
+                            help=f"{kind.__name__}, default {f.default!r}")
+
+
+def _config_from_args(cls, args):
+    values = {}
+    for f in dataclasses.fields(cls):
+        raw = getattr(args, f.name, None)
+        if raw is None:
+            continue
+        kind = type(f.default) if f.default is not None else float
+        values[f.name] = _parse(f.name, kind, raw)
+    return cls(**values)
+
+
+def _parse(name: str, kind: type, raw: str):
+    if kind is str:
+        return raw
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number; got {raw!r}") from None
+    if kind is int:
+        if not number.is_integer():
+            raise ValueError(f"{name} must be a whole number; got {raw!r}")
+        return int(number)
+    return number
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m losslab", description="losslab: see how loss functions behave.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train a model and print its final metrics")
+    tasks = train.add_subparsers(dest="task", required=True)
+    for task, cls in CONFIGS.items():
+        p = tasks.add_parser(task, help=cls.__doc__.splitlines()[0])
+        _add_config_args(p, cls)
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    data = sub.add_parser("data", help="install data sets")
+    data.add_argument("dataset", choices=["mnist"])
+    data.add_argument("--from", dest="source", type=Path, default=None,
+                      help="a folder holding the four MNIST .gz files (no internet needed)")
+
+    runs = sub.add_parser("runs", help="list, show or stop runs in the job store")
+    runs.add_argument("action", choices=["list", "show", "stop"])
+    runs.add_argument("run_id", nargs="?")
+    runs.add_argument("--owner", default=None, help="only this owner's runs (list)")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return _train(args)
+        if args.command == "data":
+            return _data(args)
+        from .jobs.cli import runs_command
+
+        return runs_command(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _train(args) -> int:
+    from .training import ListReporter, train
+
+    config = _config_from_args(CONFIGS[args.task], args)
+
+    class ProgressReporter(ListReporter):
+        bar = None
+
+        def progress(self, step, total):
+            if args.no_progress or args.json:
+                return
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="step", file=sys.stderr)
+            self.bar.update(step - self.bar.n)
+
+    reporter = ProgressReporter()
+    result = train(config, reporter)
+    if reporter.bar is not None:
+        reporter.bar.close()
+    out = {"status": result.status, "steps": result.steps, "seconds": round(result.seconds, 3),
+           "diverged_at": result.diverged_at, "final": result.final, "config": config.to_dict()}
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(f"{result.status} after {result.steps} steps in {result.seconds:.1f} s")
+        if result.diverged_at:
+            print(f"the loss became NaN or infinite at step {result.diverged_at}: lower the learning rate")
+        for key, value in result.final.items():
+            print(f"  {key:<16} {value:.6g}")
+    return 0
+
+
+def _data(args) -> int:
+    from . import datasets
+
+    raw = datasets.install_mnist_from(args.source) if args.source else datasets.download_mnist()
+    print(f"MNIST installed in {raw}")
+    return 0

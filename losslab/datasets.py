@@ -1,0 +1,205 @@
+"""Data: the seed's height/weight table, synthetic lines with outliers, uploaded CSVs, and MNIST
+as pre-normalised tensors (read once per process through torchvision, then kept in memory)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+import os
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+# The seed's ten people (DESIGN.md): height in cm, weight in kg.
+HEIGHT_CM = (152.4, 157.5, 160.0, 165.1, 172.7, 177.8, 185.4, 190.5, 195.6, 203.2)
+WEIGHT_KG = (50.0, 54.4, 56.7, 59.0, 63.5, 68.0, 72.6, 77.1, 81.6, 90.7)
+
+MAX_UPLOAD_ROWS = 10_000
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MNIST_FILES = (
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+)
+MNIST_MEAN, MNIST_STD = 0.5, 0.5  # the seed's Normalize((0.5,), (0.5,))
+
+
+class DataError(ValueError):
+    """Bad or missing data; the message is one sentence a user can act on."""
+
+
+def data_dir() -> Path:
+    """Where MNIST lives: $LOSSLAB_DATA_DIR, else the per-user cache folder."""
+    env = os.environ.get("LOSSLAB_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "losslab" / "data"
+
+
+# --- regression ---------------------------------------------------------------------------
+
+def seed_points() -> tuple[torch.Tensor, torch.Tensor]:
+    """The seed's data as (x, y) column tensors of shape (10, 1), float32, cm and kg."""
+    return torch.tensor(HEIGHT_CM).unsqueeze(1), torch.tensor(WEIGHT_KG).unsqueeze(1)
+
+
+def with_noise_and_outliers(x, y, noise: float, outliers: int, outlier_offset: float, seed: int):
+    """Add Gaussian noise (std `noise`, in y's unit) to every y, and push `outliers` points
+    up by `outlier_offset` (y's unit). Seeded, so the same config gives the same data."""
+    g = torch.Generator().manual_seed(seed)
+    y = y.clone()
+    if noise > 0:
+        y += noise * torch.randn(y.shape, generator=g)
+    if outliers > 0:
+        # Outliers are added at heights spread over the data's range, far above the line,
+        # so they pull an MSE fit visibly and a MAE fit hardly at all.
+        xs = torch.linspace(float(x.min()), float(x.max()), outliers + 2)[1:-1].unsqueeze(1)
+        slope, intercept = least_squares(x, y)
+        ys = slope * xs + intercept + outlier_offset
+        x, y = torch.cat([x, xs]), torch.cat([y, ys])
+    return x, y
+
+
+def synthetic_line(n: int, slope: float, intercept: float, noise: float, seed: int):
+    """n points on y = slope x + intercept over the seed's height range, with noise."""
+    g = torch.Generator().manual_seed(seed)
+    x = 150 + 55 * torch.rand((n, 1), generator=g)
+    y = slope * x + intercept + noise * torch.randn((n, 1), generator=g)
+    return x, y
+
+
+def least_squares(x, y) -> tuple[float, float]:
+    """Closed-form slope and intercept (float64) for comparing a trained line with the optimum."""
+    x64, y64 = x.double().flatten(), y.double().flatten()
+    xm, ym = x64.mean(), y64.mean()
+    var = ((x64 - xm) ** 2).sum()
+    slope = float(((x64 - xm) * (y64 - ym)).sum() / var) if var > 0 else 0.0
+    return slope, float(ym - slope * xm)
+
+
+def parse_points_csv(data: bytes) -> tuple[tuple[float, float], ...]:
+    """Parse an uploaded CSV of two numeric columns (x, y), with or without a header row.
+
+    Raises DataError with one sentence saying what is wrong and how to fix it."""
+    if not data:
+        raise DataError("The file is empty: upload a CSV with two numeric columns, x and y.")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DataError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
+                        f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB ({MAX_UPLOAD_ROWS:,} rows).")
+    if b"\x00" in data[:4096]:
+        raise DataError("This looks like a binary file, not a CSV: export your table as CSV (x,y per line).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("The file is not UTF-8 text: save it as a plain CSV (x,y per line).") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
+    if rows and not _numeric(rows[0][:2]):
+        rows = rows[1:]  # a header row
+    if len(rows) < 2:
+        raise DataError("The file needs at least 2 data rows (x,y) to fit a line.")
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise DataError(f"The file has {len(rows):,} rows; the limit is {MAX_UPLOAD_ROWS:,}: upload a sample.")
+    points = []
+    for i, row in enumerate(rows, start=1):
+        if len(row) < 2:
+            raise DataError(f"Row {i} has {len(row)} column; every row needs two numbers, x and y.")
+        try:
+            x, y = float(row[0]), float(row[1])
+        except ValueError:
+            raise DataError(f"Row {i} is not two numbers ({','.join(row[:2])!r}); fix or remove it.") from None
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise DataError(f"Row {i} holds NaN or infinity; every value must be a finite number.")
+        if abs(x) > 1e6 or abs(y) > 1e6:
+            raise DataError(f"Row {i} has a value beyond ±1,000,000; rescale the columns first.")
+        points.append((x, y))
+    if len({p[0] for p in points}) < 2:
+        raise DataError("All x values are equal, so no line can be fitted: x needs at least two different values.")
+    return tuple(points)
+
+
+def _numeric(cells) -> bool:
+    try:
+        [float(c) for c in cells]
+        return len(cells) >= 2
+    except ValueError:
+        return False
+
+
+# --- MNIST --------------------------------------------------------------------------------
+
+def mnist_missing_message(root: Path | None = None) -> str:
+    root = root or data_dir()
+    return (f"MNIST is not installed in {root}: run `python -m losslab data mnist` "
+            f"(or `python -m losslab data mnist --from ../shared/datasets/mnist` offline).")
+
+
+def mnist_available(root: Path | None = None) -> bool:
+    raw = (root or data_dir()) / "MNIST" / "raw"
+    return all((raw / f).exists() for f in MNIST_FILES)
+
+
+def install_mnist_from(folder: Path, root: Path | None = None) -> Path:
+    """Copy the four IDX files (gzipped or not) from `folder` to where torchvision looks."""
+    root = root or data_dir()
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in MNIST_FILES:
+        gz, plain = Path(folder) / f"{name}.gz", Path(folder) / name
+        tmp = raw / f"{name}.part"
+        if gz.exists():
+            with gzip.open(gz, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+        elif plain.exists():
+            shutil.copyfile(plain, tmp)
+        else:
+            raise DataError(f"{folder} has no {name}.gz: point --from at the folder holding the four MNIST files.")
+        tmp.replace(raw / name)  # atomic: a half-copied file never looks installed
+    mnist_tensors.cache_clear()
+    return raw
+
+
+def download_mnist(root: Path | None = None) -> Path:
+    root = root or data_dir()
+    from torchvision.datasets import MNIST
+
+    try:
+        for train in (True, False):
+            MNIST(str(root), train=train, download=True)
+    except Exception as exc:  # network errors come in many types; one sentence for all
+        raise DataError(f"Downloading MNIST failed ({type(exc).__name__}); with the four .gz files at hand, "
+                        f"run `python -m losslab data mnist --from FOLDER`.") from exc
+    return root / "MNIST" / "raw"
+
+
+@lru_cache(maxsize=2)
+def mnist_tensors(root: str | None = None):
+    """(train_x, train_y, test_x, test_y): x is float32 (n, 784), normalised as the seed; y int64.
+
+    Read once per process: the expensive per-sample ToTensor/Normalize of the seed's
+    DataLoader is done here as one tensor operation."""
+    path = Path(root) if root else data_dir()
+    if not mnist_available(path):
+        raise DataError(mnist_missing_message(path))
+    from torchvision.datasets import MNIST
+
+    out = []
+    for train in (True, False):
+        ds = MNIST(str(path), train=train, download=False)
+        x = ds.data.reshape(len(ds.data), -1).to(torch.float32).div_(255).sub_(MNIST_MEAN).div_(MNIST_STD)
+        out += [x, ds.targets.to(torch.int64)]
+    return tuple(out)
+
+
+def write_idx(path: Path, array) -> None:
+    """Write a uint8 tensor as an IDX file (the MNIST format); used by tests and tiny demos."""
+    array = torch.as_tensor(array, dtype=torch.uint8)
+    header = bytes([0, 0, 0x08, array.dim()]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    Path(path).write_bytes(header + array.numpy().tobytes())

@@ -1,0 +1,33 @@
+"""Model and optimizer registries: names → constructors, so configs and pages stay declarative."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+MODELS = {
+    # The seed's regression model: weight kg = slope · height cm + intercept.
+    "linear_regression": lambda cfg: nn.Linear(1, 1),
+    # The seed's MNIST model on flattened 28×28 images.
+    "linear": lambda cfg: nn.Linear(784, 10),
+    "mlp": lambda cfg: nn.Sequential(nn.Linear(784, cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 10)),
+}
+
+OPTIMIZERS = {
+    "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum),
+    "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr),
+    "rmsprop": lambda params, cfg: torch.optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum),
+}
+
+MODEL_LABELS = {"linear_regression": "Linear(1, 1)", "linear": "Linear(784, 10)", "mlp": "MLP 784-hidden-10"}
+OPTIMIZER_LABELS = {"sgd": "SGD (+momentum)", "adam": "Adam", "rmsprop": "RMSprop"}
+
+
+def build_model(config) -> nn.Module:
+    """Seeded construction: the same config always starts from the same weights."""
+    torch.manual_seed(config.seed)
+    return MODELS[config.model](config)
+
+
+def build_optimizer(model: nn.Module, config) -> torch.optim.Optimizer:
+    return OPTIMIZERS[config.optimizer](model.parameters(), config)

@@ -1,0 +1,67 @@
+"""Snapshots: compact, JSON-ready pictures of what a model decides at one step
+(the fitted line and residuals; MNIST's confusion matrix and chosen test digits)."""
+
+from __future__ import annotations
+
+import base64
+
+import torch
+
+# A fixed set of test digits shown in the MNIST lab: the first 24, so every run shows the same ones.
+SHOWN_DIGITS = 24
+SHOWN_MISTAKES = 12
+MAX_RESIDUALS = 2_000  # enough points to draw; an uploaded CSV can hold 10,000
+
+
+def line_params(model) -> tuple[float, float]:
+    return float(model.weight.detach().flatten()[0]), float(model.bias.detach().flatten()[0])
+
+
+@torch.no_grad()
+def regression_snapshot(model, x, y) -> dict:
+    slope, intercept = line_params(model)
+    residuals = (y - model(x)).flatten()[:MAX_RESIDUALS]
+    return {"slope": slope, "intercept": intercept, "residuals": [round(float(r), 5) for r in residuals]}
+
+
+def _image_b64(row: torch.Tensor) -> str:
+    # Undo the (0.5, 0.5) normalisation back to 0..255 grey levels; 784 bytes per digit.
+    pixels = ((row * 0.5 + 0.5) * 255).round().clamp(0, 255).to(torch.uint8)
+    return base64.b64encode(pixels.numpy().tobytes()).decode("ascii")
+
+
+def decode_image(b64: str) -> list[list[int]]:
+    """A snapshot's digit back to 28 rows of 28 grey levels (0 = black, 255 = white)."""
+    raw = base64.b64decode(b64)
+    return [list(raw[r * 28:(r + 1) * 28]) for r in range(28)]
+
+
+@torch.no_grad()
+def evaluate_mnist(model, test_x, test_y, loss_fn, param, step, epoch, reporter) -> dict:
+    """Test loss and accuracy as metric rows, and a confusion-matrix/digits snapshot."""
+    logits = model(test_x)
+    loss = loss_fn.fn(logits, test_y, param).item()
+    probs = torch.softmax(logits, dim=1)
+    pred = probs.argmax(dim=1)
+    acc = (pred == test_y).float().mean().item()
+    reporter.metric(step, epoch, "test", "loss", loss)
+    reporter.metric(step, epoch, "test", "accuracy", acc)
+    # confusion[true][predicted] counts, 10 × 10
+    confusion = torch.bincount(test_y * 10 + pred, minlength=100).reshape(10, 10)
+    wrong = (pred != test_y).nonzero().flatten()
+    # The most confident mistakes are the most instructive ones to show.
+    worst = wrong[probs[wrong, pred[wrong]].argsort(descending=True)[:SHOWN_MISTAKES]]
+    shown = torch.cat([torch.arange(SHOWN_DIGITS), worst])
+
+    def digit(i):
+        i = int(i)
+        return {"index": i, "label": int(test_y[i]), "pred": int(pred[i]),
+                "probs": [round(float(p), 4) for p in probs[i]], "image": _image_b64(test_x[i])}
+
+    reporter.snapshot(step, "mnist", {
+        "epoch": epoch, "accuracy": acc, "loss": loss,
+        "confusion": confusion.tolist(),
+        "digits": [digit(i) for i in shown[:SHOWN_DIGITS]],
+        "mistakes": [digit(i) for i in shown[SHOWN_DIGITS:]],
+    })
+    return {"test/loss": loss, "test/accuracy": acc}

@@ -1,0 +1,58 @@
+"""Shared fixtures: isolated data/home folders, a tiny IDX MNIST, the real MNIST when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_MNIST = Path(os.environ.get("LOSSLAB_MNIST_SOURCE", ROOT.parent / "shared" / "datasets" / "mnist"))
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path, monkeypatch):
+    """A 200/50-image MNIST written as real IDX files, read through the real torchvision path.
+
+    Each class gets a bright block at its own position, so a linear model can learn it."""
+    from losslab import datasets
+
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    g = torch.Generator().manual_seed(1)
+    for prefix, n in (("train", 200), ("t10k", 50)):
+        labels = torch.arange(n) % 10
+        images = (torch.rand((n, 28, 28), generator=g) * 60).to(torch.uint8)
+        for i, lab in enumerate(labels):
+            r = 2 + 2 * int(lab)
+            images[i, r:r + 3, 4:24] = 255
+        datasets.write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
+        datasets.write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
+    monkeypatch.setenv("LOSSLAB_DATA_DIR", str(tmp_path / "data"))
+    datasets.mnist_tensors.cache_clear()
+    yield tmp_path / "data"
+    datasets.mnist_tensors.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def real_mnist_dir(tmp_path_factory):
+    """The real MNIST installed from ../shared/datasets/mnist into a temporary data folder."""
+    if not (REAL_MNIST / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"real MNIST files not found in {REAL_MNIST} (set LOSSLAB_MNIST_SOURCE)")
+    from losslab import datasets
+
+    root = tmp_path_factory.mktemp("mnist")
+    datasets.install_mnist_from(REAL_MNIST, root)
+    return root
+
+
+@pytest.fixture
+def real_mnist(real_mnist_dir, monkeypatch):
+    from losslab import datasets
+
+    monkeypatch.setenv("LOSSLAB_DATA_DIR", str(real_mnist_dir))
+    datasets.mnist_tensors.cache_clear()
+    yield real_mnist_dir
+    datasets.mnist_tensors.cache_clear()

@@ -1,0 +1,54 @@
+"""The CLI runs the same code as the app: JSON results, one-line errors and exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "losslab", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, env=env)
+
+
+def test_regression_seed_through_cli():
+    out = run("train", "regression", "--loss", "mse", "--optimizer", "adam", "--lr", "0.1",
+              "--epochs", "10000", "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["status"] == "completed"
+    assert result["final"]["final/mse"] == pytest.approx(1.86175, abs=0.005)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--lr", "nan"], "lr must be a finite number"),
+    (["--lr", "-1"], "lr must be in (0, 10]"),
+    (["--epochs", "abc"], "epochs must be a number"),
+    (["--epochs", "1000000"], "epochs must be in [1, 100000]"),
+    (["--loss", "cross_entropy"], "loss must be one of"),
+])
+def test_bad_arguments_exit_2_with_the_message(args, needle):
+    out = run("train", "regression", *args)
+    assert out.returncode == 2
+    assert needle in out.stderr and "Traceback" not in out.stderr
+
+
+def test_mnist_missing_data_is_one_sentence(tmp_path):
+    import os
+
+    env = dict(os.environ, LOSSLAB_DATA_DIR=str(tmp_path))
+    out = run("train", "mnist", "--epochs", "1", env=env)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "python -m losslab data mnist" in out.stderr
+
+
+def test_mnist_seed_config_through_cli(real_mnist_dir):
+    import os
+
+    env = dict(os.environ, LOSSLAB_DATA_DIR=str(real_mnist_dir))
+    out = run("train", "mnist", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["final"]["test/accuracy"] >= 0.913

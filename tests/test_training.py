@@ -1,0 +1,95 @@
+"""train(): the seed reproduced, determinism, divergence, stop, snapshots, MNIST on tiny and real data."""
+
+import pytest
+
+from losslab import snapshots
+from losslab.config import MnistConfig, RegressionConfig
+from losslab.training import ListReporter, train
+
+
+def test_regression_seed_reaches_least_squares_optimum():
+    rep = ListReporter()
+    result = train(RegressionConfig(), rep)
+    assert result.status == "completed" and result.steps == 10_000
+    assert result.final["final/mse"] == pytest.approx(1.86175, abs=0.005)
+    assert result.final["slope"] == pytest.approx(0.74867, abs=2e-3)
+    assert result.final["intercept"] == pytest.approx(-64.4213, abs=0.3)
+    steps = [s for s, _ in rep.series("train", "loss")]
+    assert steps == list(range(1, 10_001))
+    line = [p for _, kind, p in rep.snapshots if kind == "line"]
+    assert 150 <= len(line) <= 210 and len(line[-1]["residuals"]) == 10
+
+
+def test_same_seed_same_curve_other_seed_other_start():
+    cfg = RegressionConfig(epochs=50)
+    a, b, c = ListReporter(), ListReporter(), ListReporter()
+    train(cfg, a)
+    train(cfg, b)
+    train(cfg.replace(seed=1), c)
+    assert a.rows == b.rows
+    assert a.snapshots[0] == b.snapshots[0] and a.snapshots[0] != c.snapshots[0]
+
+
+def test_same_initial_weights_across_losses():
+    firsts = []
+    for loss in ("mse", "mae", "huber"):
+        rep = ListReporter()
+        train(RegressionConfig(loss=loss, epochs=1), rep)
+        firsts.append((rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"]))
+    assert firsts[0] == firsts[1] == firsts[2]
+
+
+def test_too_high_learning_rate_diverges_with_the_step():
+    rep = ListReporter()
+    result = train(RegressionConfig(optimizer="sgd", lr=0.01, epochs=500), rep)
+    assert result.status == "diverged" and 1 < result.diverged_at < 500
+    assert rep.rows[-1][0] == result.diverged_at
+
+
+def test_stop_is_honoured_within_one_step():
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) > 100
+
+    result = train(RegressionConfig(), ListReporter(), should_stop)
+    assert result.status == "stopped" and result.steps == 100
+
+
+def test_outliers_pull_mse_more_than_mae():
+    fits = {}
+    for loss in ("mse", "mae"):
+        r = train(RegressionConfig(loss=loss, outliers=3, outlier_offset=40.0, epochs=5000, lr=0.1))
+        fits[loss] = r.final["intercept"] + 175 * r.final["slope"]  # predicted weight at 175 cm
+    clean = -64.4213 + 175 * 0.74867
+    assert abs(fits["mse"] - clean) > 3 * abs(fits["mae"] - clean)
+
+
+def test_mnist_tiny_learns_and_snapshots(tiny_mnist):
+    rep = ListReporter()
+    result = train(MnistConfig(epochs=5, batch_size=20, lr=0.05, eval_every=5), rep)
+    assert result.status == "completed" and result.steps == 50
+    assert result.final["test/accuracy"] > 0.9
+    snaps = [p for _, kind, p in rep.snapshots if kind == "mnist"]
+    assert len(snaps) == 10
+    last = snaps[-1]
+    assert sum(map(sum, last["confusion"])) == 50
+    assert len(last["digits"]) == 24 and len(last["digits"][0]["probs"]) == 10
+    img = snapshots.decode_image(last["digits"][0]["image"])
+    assert len(img) == 28 and max(img[2]) == 255  # class 0's bright block in rows 2..4
+
+
+def test_mnist_subset_and_label_noise_change_the_data(tiny_mnist):
+    from losslab.training import mnist_data
+
+    clean = mnist_data(MnistConfig(train_subset=100, batch_size=10))
+    noisy = mnist_data(MnistConfig(train_subset=100, batch_size=10, label_noise=30))
+    assert len(clean[0]) == 100
+    assert (clean[1] != noisy[1]).sum().item() == 30
+
+
+def test_mnist_seed_config_on_real_data(real_mnist):
+    result = train(MnistConfig())
+    assert result.status == "completed" and result.steps == 9380
+    assert result.final["test/accuracy"] >= 0.913
