@@ -117,7 +117,7 @@ def _train_regression(config: RegressionConfig, reporter: Reporter, should_stop)
             break
         opt.zero_grad(set_to_none=True)
         pred = model(x)
-        loss = loss_fn.fn(pred, y, param)
+        loss = loss_fn.train_fn(pred, y, param)
         loss.backward()
         opt.step()
         value = loss.item()  # loss of the weights *before* this step, as torch reports it
@@ -181,7 +181,7 @@ def _train_mnist(config: MnistConfig, reporter: Reporter, should_stop) -> Result
                 break
             idx = perm[start:start + bs]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn.fn(model(train_x[idx]), train_y[idx], param)
+            loss = loss_fn.train_fn(model(train_x[idx]), train_y[idx], param)
             loss.backward()
             opt.step()
             step += 1

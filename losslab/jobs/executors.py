@@ -1,0 +1,103 @@
+"""Executors start the processes that run training. The service only calls start/notify/
+shutdown/status, so a Ray executor can replace the local pool without touching pages."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Optional, Protocol
+
+from .store import Transaction, connect, now
+from .worker import worker_main
+
+log = logging.getLogger("losslab.executor")
+
+
+class Executor(Protocol):
+    def start(self) -> None: ...
+    def notify(self) -> None: ...
+    def shutdown(self) -> None: ...
+    def status(self) -> dict: ...
+
+
+def default_workers() -> int:
+    try:
+        return max(1, int(os.environ.get("LOSSLAB_WORKERS", 0)) or (os.cpu_count() or 1))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+class LocalExecutor:
+    """A pool of warm `spawn` worker processes on this machine, watched by a supervisor thread
+    that fails the run of a worker that died (SIGKILL, out of memory) and starts a new worker."""
+
+    def __init__(self, db_path: Path, workers: Optional[int] = None, threads: Optional[int] = None):
+        self.db_path = Path(db_path)
+        self.workers = workers or default_workers()
+        # workers × threads ≤ cores: two workers on two cores get one thread each.
+        self.threads = threads or max(1, (os.cpu_count() or 1) // self.workers)
+        self.ctx = mp.get_context("spawn")  # fork with torch's and Streamlit's threads can deadlock
+        self.procs: list[mp.Process] = []
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._supervisor: Optional[threading.Thread] = None
+        self.restarts = 0
+
+    def _spawn(self) -> mp.Process:
+        p = self.ctx.Process(target=worker_main, args=(str(self.db_path), self.threads, os.getpid()),
+                             daemon=True, name="losslab-worker")
+        p.start()
+        return p
+
+    def start(self) -> None:
+        with self._lock:
+            self.procs = [self._spawn() for _ in range(self.workers)]
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True, name="losslab-supervisor")
+        self._supervisor.start()
+
+    def notify(self) -> None:
+        pass  # idle workers poll the queue every 50 ms; nothing to wake
+
+    def _supervise(self) -> None:
+        conn = connect(self.db_path)
+        while not self._stop.wait(0.2):
+            with self._lock:
+                for i, p in enumerate(self.procs):
+                    if p.is_alive() or self._stop.is_set():
+                        continue
+                    self._fail_runs_of(conn, p)
+                    self.procs[i] = self._spawn()
+                    self.restarts += 1
+        conn.close()
+
+    @staticmethod
+    def _fail_runs_of(conn, proc: mp.Process) -> None:
+        reason = {-9: "killed (SIGKILL, perhaps out of memory)", -15: "terminated"}.get(proc.exitcode, f"exit code {proc.exitcode}")
+        with Transaction(conn) as c:
+            n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ? WHERE status = 'running' AND worker LIKE ?",
+                          (now(), f"The worker process running this run died ({reason}); metrics up to then are kept.",
+                           f"{proc.pid}:%")).rowcount
+        log.warning("worker %s died (%s); %d run(s) marked failed; starting a new worker", proc.pid, reason, n)
+
+    def status(self) -> dict:
+        with self._lock:
+            alive = sum(p.is_alive() for p in self.procs)
+        return {"workers": self.workers, "alive": alive, "threads_per_worker": self.threads, "restarts": self.restarts}
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.pid for p in self.procs]
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._supervisor:
+            self._supervisor.join(timeout)
+        with self._lock:
+            for p in self.procs:
+                p.terminate()
+            for p in self.procs:
+                p.join(timeout)

@@ -1,0 +1,268 @@
+"""JobService: the one API the pages use to submit, stop, delete, list and poll runs.
+
+Owners are unguessable tokens (one per browser); whoever holds a run id may watch a run,
+only its owner or an admin (LOSSLAB_ADMIN_TOKEN) may stop or delete it."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import threading
+from pathlib import Path
+from typing import Optional
+
+from ..config import config_from_dict
+from ..series import downsample
+from . import store
+from .store import ACTIVE_STATUSES, FINAL_STATUSES, Transaction, connect, now, run_row
+
+
+class JobError(ValueError):
+    """A request the service refuses; the message is one sentence for the UI."""
+
+
+class NotFound(JobError):
+    pass
+
+
+class NotAllowed(JobError):
+    pass
+
+
+class LimitError(JobError):
+    pass
+
+
+def env_int(name: str, default: int, low: int = 0) -> int:
+    try:
+        return max(low, int(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
+def new_owner_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_run_id() -> str:
+    # 12 url-safe characters (72 random bits): short enough for a link, too many to guess.
+    return secrets.token_urlsafe(9)
+
+
+class JobService:
+    def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
+                 keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
+        self.db_path = Path(db_path) if db_path else store.home_dir() / "losslab.sqlite3"
+        self.max_per_owner = max_per_owner or env_int("LOSSLAB_MAX_RUNS_PER_OWNER", 3, 1)
+        self.keep_per_owner = keep_per_owner or env_int("LOSSLAB_KEEP_RUNS_PER_OWNER", 30, 1)
+        self.retention_hours = retention_hours or env_int("LOSSLAB_RETENTION_HOURS", 72, 1)
+        self._local = threading.local()  # one connection per thread (Streamlit runs sessions in threads)
+        self.executor = executor
+        if executor is not None:
+            self.recover()
+            self.prune()
+            executor.start()
+
+    # --- connections --------------------------------------------------------------------
+    @property
+    def conn(self):
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.db_path)
+        return conn
+
+    def close(self):
+        if self.executor is not None:
+            self.executor.shutdown()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # --- runs ---------------------------------------------------------------------------
+    def submit(self, config, owner: str, label: Optional[str] = None) -> str:
+        """Queue a run. A dict is validated into a config first; a bad one never reaches a worker."""
+        if isinstance(config, dict):
+            config = config_from_dict(config)
+        if not owner:
+            raise NotAllowed("No owner token: reload the page to get one.")
+        run_id = new_run_id()
+        with Transaction(self.conn) as c:  # count and insert atomically: the cap holds under races
+            active = c.execute("SELECT COUNT(*) FROM runs WHERE owner = ? AND status IN ('queued', 'running')",
+                               (owner,)).fetchone()[0]
+            if active >= self.max_per_owner:
+                raise LimitError(f"You already have {active} runs queued or running (the limit is "
+                                 f"{self.max_per_owner}): stop one or wait for it to finish.")
+            c.execute("INSERT INTO runs (id, owner, task, config, status, created, label) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                      (run_id, owner, config.task, config.to_json(), now(), label))
+        self.prune(owner)
+        if self.executor is not None:
+            self.executor.notify()
+        return run_id
+
+    def get(self, run_id: str) -> Optional[dict]:
+        """The run with its config, status and, while queued, its position in the queue."""
+        if not isinstance(run_id, str) or not run_id or len(run_id) > 64:
+            return None
+        run = run_row(self.conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
+        if run and run["status"] == "queued":
+            run["queue_position"] = self.conn.execute(
+                "SELECT COUNT(*) FROM runs WHERE status = 'queued' AND (created, rowid) <= "
+                "(SELECT created, rowid FROM runs WHERE id = ?)", (run_id,)).fetchone()[0]
+        return run
+
+    def _owned(self, run_id: str, owner: str) -> dict:
+        run = self.get(run_id)
+        if run is None:
+            raise NotFound(f"There is no run {run_id!r}: it may have been deleted.")
+        if not (hmac.compare_digest(run["owner"], owner or "") or self.is_admin(owner)):
+            raise NotAllowed("Only the person who started this run (or the lecturer) can change it.")
+        return run
+
+    def stop(self, run_id: str, owner: str) -> dict:
+        run = self._owned(run_id, owner)
+        with Transaction(self.conn) as c:
+            # A queued run never started: it ends at once. A running one is told to stop and its
+            # worker ends it within ~0.25 s, keeping every committed metric.
+            c.execute("UPDATE runs SET status = 'stopped', ended = ? WHERE id = ? AND status = 'queued'", (now(), run_id))
+            c.execute("UPDATE runs SET stop_requested = 1 WHERE id = ? AND status = 'running'", (run_id,))
+        return self.get(run_id)
+
+    def delete(self, run_id: str, owner: str) -> None:
+        self._owned(run_id, owner)
+        with Transaction(self.conn) as c:
+            c.execute("DELETE FROM runs WHERE id = ?", (run_id,))  # metrics and snapshots cascade
+            c.execute("DELETE FROM settings WHERE key = 'pinned_run' AND value = ?", (run_id,))
+
+    def list_runs(self, owner: Optional[str] = None, limit: int = 200) -> list[dict]:
+        """An owner's runs, newest first; owner=None lists every run (the admin view)."""
+        if owner is None:
+            rows = self.conn.execute("SELECT * FROM runs ORDER BY created DESC LIMIT ?", (limit,))
+        else:
+            rows = self.conn.execute("SELECT * FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?", (owner, limit))
+        return [run_row(r) for r in rows.fetchall()]
+
+    def runs_by_id(self, run_ids) -> list[dict]:
+        return [r for r in (self.get(i) for i in run_ids) if r]
+
+    # --- metrics and snapshots ----------------------------------------------------------
+    def metrics(self, run_id: str, after_step: int = 0, max_points: Optional[int] = None) -> dict:
+        """{"train/loss": (steps, values), ...} for rows after `after_step`, each series
+        downsampled to at most max_points (first, last and extremes kept). NaN comes back as NaN."""
+        names = self.conn.execute("SELECT DISTINCT split, name FROM metrics WHERE run = ?", (run_id,)).fetchall()
+        out: dict[str, tuple[list, list]] = {}
+        for split, name in names:
+            # One index-ordered scan per series (the primary key is run, split, name, step).
+            rows = self.conn.execute("SELECT step, value FROM metrics WHERE run = ? AND split = ? AND name = ? "
+                                     "AND step > ? ORDER BY step", (run_id, split, name, int(after_step))).fetchall()
+            if not rows:
+                continue
+            steps, values = zip(*rows)
+            values = [float("nan") if v is None else v for v in values]
+            if max_points:
+                out[f"{split}/{name}"] = downsample(steps, values, max_points)
+            else:
+                out[f"{split}/{name}"] = (list(steps), values)
+        return out
+
+    def metric_rows(self, run_id: str) -> list[tuple]:
+        """Every metric row (step, epoch, split, name, value, time) for a CSV download."""
+        return self.conn.execute("SELECT step, epoch, split, name, value, time FROM metrics WHERE run = ? "
+                                 "ORDER BY step, split, name", (run_id,)).fetchall()
+
+    def latest_snapshot(self, run_id: str, kind: Optional[str] = None) -> Optional[tuple[int, dict]]:
+        if kind:
+            row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? AND kind = ? "
+                                    "ORDER BY step DESC LIMIT 1", (run_id, kind)).fetchone()
+        else:
+            row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? ORDER BY step DESC LIMIT 1",
+                                    (run_id,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def first_snapshot(self, run_id: str, kind: str) -> Optional[tuple[int, dict]]:
+        row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? AND kind = ? ORDER BY step LIMIT 1",
+                                (run_id, kind)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    # --- admin, housekeeping --------------------------------------------------------------
+    @staticmethod
+    def is_admin(token: Optional[str]) -> bool:
+        admin = os.environ.get("LOSSLAB_ADMIN_TOKEN", "")
+        return bool(admin) and bool(token) and hmac.compare_digest(admin, token)
+
+    def pin(self, run_id: Optional[str], token: str) -> None:
+        """Share one run with the whole class: every visitor's home page shows it."""
+        if not self.is_admin(token):
+            raise NotAllowed("Only the lecturer (admin token) can share a run with the class.")
+        with Transaction(self.conn) as c:
+            if run_id is None:
+                c.execute("DELETE FROM settings WHERE key = 'pinned_run'")
+            else:
+                if not c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+                    raise NotFound(f"There is no run {run_id!r}.")
+                c.execute("INSERT OR REPLACE INTO settings VALUES ('pinned_run', ?)", (run_id,))
+
+    def pinned(self) -> Optional[str]:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = 'pinned_run'").fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict:
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
+        return {status: n for status, n in rows}
+
+    def recover(self) -> int:
+        """At start-up: runs left `running` by a stopped server or a dead worker become
+        `interrupted` (their committed metrics stay). Queued runs stay queued: they never
+        started, so running them now loses nothing and repeats nothing."""
+        with Transaction(self.conn) as c:
+            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = "
+                            "'The server restarted while this run was training; its metrics up to then are kept.' "
+                            "WHERE status = 'running'", (now(),))
+        return cur.rowcount
+
+    def prune(self, owner: Optional[str] = None) -> int:
+        """Keep the disk bounded: finished runs beyond the newest N per owner, and finished runs
+        older than the retention period, are deleted."""
+        cutoff = now() - self.retention_hours * 3600
+        final = ",".join(f"'{s}'" for s in FINAL_STATUSES)
+        with Transaction(self.conn) as c:
+            deleted = c.execute(f"DELETE FROM runs WHERE status IN ({final}) AND created < ?", (cutoff,)).rowcount
+            owners = [owner] if owner else [r[0] for r in c.execute("SELECT DISTINCT owner FROM runs")]
+            for o in owners:
+                deleted += c.execute(
+                    f"DELETE FROM runs WHERE owner = ? AND status IN ({final}) AND id NOT IN "
+                    "(SELECT id FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?)",
+                    (o, o, self.keep_per_owner)).rowcount
+        return deleted
+
+    def wait(self, run_id: str, timeout: float = 60.0, statuses=FINAL_STATUSES) -> dict:
+        """Block until the run reaches one of `statuses` (for the CLI, tests and benchmarks)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.get(run_id)
+            if run is None or run["status"] in statuses:
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} still {run['status']} after {timeout} s")
+            time.sleep(0.02)
+
+
+ACTIVE = ACTIVE_STATUSES
+_service: Optional[JobService] = None
+_service_lock = threading.Lock()
+
+
+def get_service() -> JobService:
+    """The process-wide service with its worker pool (started on first use)."""
+    global _service
+    with _service_lock:
+        if _service is None:
+            from .executors import LocalExecutor
+
+            db = store.home_dir() / "losslab.sqlite3"
+            _service = JobService(db, LocalExecutor(db))
+        return _service

@@ -1,0 +1,120 @@
+"""SQLite store (WAL) for runs, metric rows and snapshots in $LOSSLAB_HOME.
+
+Every process opens its own connection; WAL lets readers poll while a worker commits."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+FINAL_STATUSES = ("completed", "stopped", "diverged", "failed", "interrupted")
+ACTIVE_STATUSES = ("queued", "running")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    task TEXT NOT NULL,
+    config TEXT NOT NULL,            -- the config as JSON: replayable exactly
+    status TEXT NOT NULL,            -- queued | running | completed | stopped | diverged | failed | interrupted
+    created REAL NOT NULL,           -- unix seconds
+    started REAL,
+    ended REAL,
+    error TEXT,                      -- one line for the UI (tracebacks go to the server log)
+    diverged_at INTEGER,
+    final TEXT,                      -- final metrics as JSON
+    stop_requested INTEGER NOT NULL DEFAULT 0,
+    worker TEXT,                     -- claim token "pid:random" of the worker running it
+    label TEXT                       -- e.g. "compare: mse" to group runs started together
+);
+CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner, created);
+CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created);
+CREATE TABLE IF NOT EXISTS metrics (
+    run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    split TEXT NOT NULL,             -- train | test
+    name TEXT NOT NULL,              -- loss | mse | accuracy
+    value REAL,                      -- NULL stands for NaN (SQLite has no NaN)
+    time REAL NOT NULL,
+    PRIMARY KEY (run, split, name, step)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (run, kind, step)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+def home_dir() -> Path:
+    """$LOSSLAB_HOME, else a per-user folder; the Docker image points it at a volume."""
+    env = os.environ.get("LOSSLAB_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "losslab"
+
+
+def connect(path: Path | None = None) -> sqlite3.Connection:
+    path = Path(path) if path else home_dir() / "losslab.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we issue BEGIN ourselves, so a read never holds a transaction open.
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, far fewer fsyncs
+    conn.execute("PRAGMA foreign_keys = ON")
+    if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return conn
+
+
+class Transaction:
+    """`with Transaction(conn):` BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on error."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def encode_value(value: float):
+    return None if value != value else value  # NaN → NULL
+
+
+def run_row(row: sqlite3.Row | None) -> dict | None:
+    if row is None:
+        return None
+    d = dict(row)
+    d["final"] = json.loads(d["final"]) if d.get("final") else {}
+    d["config"] = json.loads(d["config"])
+    return d
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,152 @@
+"""A worker process: claims the oldest queued run from SQLite, trains it, reports into SQLite.
+
+Started with `spawn` and kept warm, so torch is imported once per worker, not once per run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .store import Transaction, connect, encode_value, now
+
+FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
+STOP_CHECK_SECONDS = 0.1
+log = logging.getLogger("losslab.worker")
+
+
+class RunGone(Exception):
+    """The run was deleted (or taken from this worker) while it trained."""
+
+
+class DbReporter:
+    """Batches metric rows and snapshots; commits them and reads the stop flag every ~0.25 s."""
+
+    def __init__(self, conn: sqlite3.Connection, run_id: str, token: str, parent_pid: int | None):
+        self.conn, self.run_id, self.token, self.parent_pid = conn, run_id, token, parent_pid
+        self.rows: list[tuple] = []
+        self.snaps: list[tuple] = []
+        self.last_flush = self.last_check = time.monotonic()
+        self.stop_flag = False
+        self.orphaned = False
+
+    def metric(self, step, epoch, split, name, value):
+        self.rows.append((self.run_id, step, epoch, split, name, encode_value(value), now()))
+        self._maybe_flush()
+
+    def snapshot(self, step, kind, payload):
+        self.snaps.append((self.run_id, step, kind, json.dumps(payload)))
+        self._maybe_flush()
+
+    def progress(self, step, total):
+        pass
+
+    def _maybe_flush(self):
+        if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self):
+        if self.rows or self.snaps:
+            try:
+                with Transaction(self.conn) as c:
+                    c.executemany("INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
+                    c.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)", self.snaps)
+            except sqlite3.IntegrityError:
+                raise RunGone() from None  # foreign key: the run row was deleted
+            self.rows, self.snaps = [], []
+        self.last_flush = time.monotonic()
+
+    def should_stop(self) -> bool:
+        t = time.monotonic()
+        if t - self.last_check >= STOP_CHECK_SECONDS:
+            self.last_check = t
+            row = self.conn.execute("SELECT stop_requested, status, worker FROM runs WHERE id = ?",
+                                    (self.run_id,)).fetchone()
+            if row is None or row[1] != "running" or row[2] != self.token:
+                raise RunGone()
+            self.stop_flag = bool(row[0])
+            if self.parent_pid and os.getppid() != self.parent_pid:
+                self.orphaned = self.stop_flag = True  # the server died: end now, as interrupted
+            self._maybe_flush()
+        return self.stop_flag
+
+
+def claim(conn: sqlite3.Connection, token: str):
+    """Take the oldest queued run (FIFO), or None. A plain read first, so idle workers polling
+    never take the write lock."""
+    if conn.execute("SELECT 1 FROM runs WHERE status = 'queued' LIMIT 1").fetchone() is None:
+        return None
+    with Transaction(conn) as c:
+        row = c.execute("SELECT id, config FROM runs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1").fetchone()
+        if row is None:
+            return None
+        c.execute("UPDATE runs SET status = 'running', started = ?, worker = ? WHERE id = ?", (now(), token, row[0]))
+    return row[0], row[1]
+
+
+def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=None):
+    with Transaction(conn) as c:
+        c.execute("UPDATE runs SET status = ?, ended = ?, error = ?, final = ?, diverged_at = ? "
+                  "WHERE id = ? AND worker = ? AND status = 'running'",
+                  (status, now(), error, json.dumps(final or {}), diverged_at, run_id, token))
+
+
+def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | None = None) -> str:
+    """Train one claimed run to a final status; never raises for a problem of the run itself."""
+    from ..config import config_from_json
+    from ..datasets import DataError
+    from ..training import train
+
+    reporter = DbReporter(conn, run_id, token, parent_pid)
+    try:
+        result = train(config_from_json(config_json), reporter, reporter.should_stop)
+        reporter.flush()
+        status = "interrupted" if reporter.orphaned else result.status
+        error = None
+        if result.status == "diverged":
+            error = (f"The loss became NaN or infinite at step {result.diverged_at}: "
+                     f"the learning rate is too high for this loss and data.")
+        finish(conn, run_id, token, status, error=error, final=result.final, diverged_at=result.diverged_at)
+        return status
+    except RunGone:
+        return "gone"
+    except (DataError, ValueError) as exc:
+        _flush_quietly(reporter)
+        finish(conn, run_id, token, "failed", error=str(exc).splitlines()[0])
+        return "failed"
+    except Exception as exc:  # a bug or an environment problem: one line for the UI, details in the log
+        log.error("run %s failed:\n%s", run_id, traceback.format_exc())
+        _flush_quietly(reporter)
+        finish(conn, run_id, token, "failed", error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        return "failed"
+
+
+def _flush_quietly(reporter):
+    try:
+        reporter.flush()
+    except Exception:
+        pass
+
+
+def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float = 0.05) -> None:
+    """The body of a worker process: import torch once, then claim and run until the parent dies."""
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    from .. import training  # noqa: F401  (warm: import everything a run needs before the first claim)
+
+    conn = connect(Path(db_path))
+    token = f"{os.getpid()}:{secrets.token_hex(4)}"
+    while os.getppid() == parent_pid:
+        job = claim(conn, token)
+        if job is None:
+            time.sleep(poll_seconds)
+            continue
+        execute(conn, job[0], job[1], token, parent_pid)

@@ -1,0 +1,204 @@
+"""The job engine with real worker processes and real SQLite in temporary folders."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from losslab.config import RegressionConfig
+from losslab.jobs.executors import LocalExecutor
+from losslab.jobs.service import JobService, LimitError, NotAllowed, NotFound
+from losslab.series import downsample
+
+LONG = RegressionConfig(epochs=100_000)          # ~20 s: long enough to act on mid-run
+SLOW = RegressionConfig(epochs=2000, speed=200)   # 10 s in slow motion
+SHORT = RegressionConfig(epochs=300)
+
+
+@pytest.fixture
+def make_service(tmp_path):
+    made = []
+
+    def make(workers=2, **kw):
+        db = tmp_path / "runs.sqlite3"
+        service = JobService(db, LocalExecutor(db, workers=workers, threads=1), **kw)
+        made.append(service)
+        return service
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+def test_lifecycle_queued_running_completed(make_service):
+    s = make_service(workers=1)
+    run_id = s.submit(SLOW.replace(epochs=600), "alice")
+    assert s.get(run_id)["status"] in ("queued", "running")
+    wait_for(lambda: s.get(run_id)["status"] == "running")
+    # readable while it runs
+    wait_for(lambda: s.metrics(run_id).get("train/loss"))
+    assert s.latest_snapshot(run_id, "line") is not None
+    run = s.wait(run_id, timeout=30)
+    assert run["status"] == "completed" and run["started"] <= run["ended"]
+    steps, values = s.metrics(run_id)["train/loss"]
+    assert steps == list(range(1, 601))
+    assert run["final"]["slope"] == pytest.approx(s.latest_snapshot(run_id, "line")[1]["slope"])
+    # incremental polling returns only newer rows
+    assert s.metrics(run_id, after_step=590)["train/loss"][0] == list(range(591, 601))
+
+
+def test_stop_mid_run_within_one_second_keeps_metrics(make_service):
+    s = make_service(workers=1)
+    run_id = s.submit(LONG, "alice")
+    wait_for(lambda: len(s.metrics(run_id).get("train/loss", ([], []))[0]) > 500)
+    t0 = time.monotonic()
+    s.stop(run_id, "alice")
+    run = s.wait(run_id, timeout=5)
+    assert run["status"] == "stopped"
+    assert time.monotonic() - t0 < 1.0
+    steps = s.metrics(run_id)["train/loss"][0]
+    assert len(steps) > 500 and steps == list(range(1, len(steps) + 1))
+
+
+def test_stop_a_queued_run_ends_it_at_once(make_service):
+    s = make_service(workers=1)
+    first = s.submit(LONG, "alice")
+    second = s.submit(SHORT, "alice")
+    assert s.get(second)["queue_position"] == 1 or s.get(second)["status"] == "queued"
+    assert s.stop(second, "alice")["status"] == "stopped"
+    s.stop(first, "alice")
+
+
+def test_killed_worker_fails_its_run_and_the_pool_recovers(make_service):
+    s = make_service(workers=1)
+    run_id = s.submit(LONG, "alice")
+    wait_for(lambda: len(s.metrics(run_id).get("train/loss", ([], []))[0]) > 300)
+    pid = int(s.get(run_id)["worker"].split(":")[0])
+    os.kill(pid, signal.SIGKILL)
+    run = s.wait(run_id, timeout=10)
+    assert run["status"] == "failed" and "died" in run["error"]
+    kept = s.metrics(run_id)["train/loss"][0]
+    assert len(kept) >= 300 and kept == list(range(1, len(kept) + 1))
+    nxt = s.submit(SHORT, "alice")
+    assert s.wait(nxt, timeout=60)["status"] == "completed"
+
+
+def test_forty_runs_twenty_owners_two_workers_nothing_lost(make_service):
+    s = make_service(workers=2, max_per_owner=3)
+    ids = []
+    for owner in range(20):
+        for _ in range(2):
+            ids.append(s.submit(RegressionConfig(epochs=150, seed=len(ids)), f"owner{owner}"))
+    # a third is allowed, a fourth is refused
+    ids.append(s.submit(SHORT, "owner0"))
+    with pytest.raises(LimitError, match="limit is 3"):
+        s.submit(SHORT, "owner0")
+    errors = []
+
+    def poll():  # readers polling while the workers commit
+        try:
+            while not done.is_set():
+                for rid in ids[:5]:
+                    s.metrics(rid)
+                    s.get(rid)
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+
+    done = threading.Event()
+    readers = [threading.Thread(target=poll) for _ in range(2)]
+    for t in readers:
+        t.start()
+    try:
+        for rid in ids:
+            assert s.wait(rid, timeout=120)["status"] == "completed"
+    finally:
+        done.set()
+        for t in readers:
+            t.join()
+    assert not errors, errors
+    for rid in ids:
+        epochs = s.get(rid)["config"]["epochs"]
+        steps = s.metrics(rid)["train/loss"][0]
+        assert steps == list(range(1, epochs + 1))  # none lost, none duplicated
+
+
+def test_ownership_non_owner_cannot_stop_or_delete_admin_can(make_service, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "teacher-secret")
+    s = make_service(workers=1)
+    run_id = s.submit(LONG, "alice")
+    with pytest.raises(NotAllowed):
+        s.stop(run_id, "bob")
+    with pytest.raises(NotAllowed):
+        s.delete(run_id, "bob")
+    with pytest.raises(NotAllowed):
+        s.stop(run_id, "")
+    assert s.get(run_id)["status"] in ("queued", "running")  # bob changed nothing
+    s.stop(run_id, "teacher-secret")
+    assert s.wait(run_id, timeout=5)["status"] == "stopped"
+    s.delete(run_id, "teacher-secret")
+    assert s.get(run_id) is None
+    with pytest.raises(NotFound):
+        s.stop(run_id, "alice")
+
+
+def test_invalid_config_rejected_at_submit(make_service):
+    s = make_service(workers=1)
+    with pytest.raises(ValueError, match="lr must be"):
+        s.submit({"task": "regression", "lr": -1}, "alice")
+    assert s.list_runs("alice") == []
+
+
+def test_restart_marks_running_runs_interrupted_and_keeps_metrics(tmp_path):
+    db = tmp_path / "runs.sqlite3"
+    s1 = JobService(db, LocalExecutor(db, workers=1, threads=1))
+    run_id = s1.submit(LONG, "alice")
+    queued = s1.submit(SHORT, "alice")
+    wait_for(lambda: len(s1.metrics(run_id).get("train/loss", ([], []))[0]) > 300)
+    s1.executor.shutdown()  # the server goes away mid-run
+    kept = len(s1.metrics(run_id)["train/loss"][0])
+    s2 = JobService(db, LocalExecutor(db, workers=1, threads=1))
+    try:
+        run = s2.get(run_id)
+        assert run["status"] == "interrupted" and "restarted" in run["error"]
+        assert len(s2.metrics(run_id)["train/loss"][0]) == kept
+        assert s2.wait(queued, timeout=60)["status"] == "completed"  # queued runs still run
+    finally:
+        s2.close()
+
+
+def test_diverged_run_reports_the_step(make_service):
+    s = make_service(workers=1)
+    run_id = s.submit(RegressionConfig(optimizer="sgd", lr=0.01, epochs=500), "alice")
+    run = s.wait(run_id, timeout=60)
+    assert run["status"] == "diverged" and run["diverged_at"] > 1
+    assert f"step {run['diverged_at']}" in run["error"]
+
+
+def test_retention_keeps_newest_runs_per_owner(tmp_path):
+    s = JobService(tmp_path / "r.sqlite3", keep_per_owner=2)
+    ids = [s.submit(SHORT, "alice") for _ in range(3)]
+    s.conn.execute("UPDATE runs SET status = 'completed'")
+    s.prune("alice")
+    assert [r["id"] for r in s.list_runs("alice")] == ids[::-1][:2]
+
+
+def test_downsample_keeps_ends_and_extremes():
+    steps = list(range(10_000))
+    values = [1.0] * 10_000
+    values[4321] = 99.0
+    values[7000] = -5.0
+    s, v = downsample(steps, values, 2000)
+    assert len(s) <= 2000 and s[0] == 0 and s[-1] == 9999
+    assert 99.0 in v and -5.0 in v and s == sorted(s)
