@@ -84,7 +84,7 @@ class _Config:
     def _check_common(self):
         _choice("optimizer", self.optimizer, list(models.OPTIMIZERS))
         _check_number("lr", self.lr, 0, MAX_LR, low_open=True)
-        _check_number("momentum", self.momentum, 0, 0.999)
+        _check_number("momentum", self.momentum, 0, 0.99)
         _check_number("seed", self.seed, 0, MAX_SEED, integer=True)
         _check_number("speed", self.speed, 0, MAX_SPEED)
         _check_number("eval_every", self.eval_every, 0, 1_000_000, integer=True)
@@ -127,7 +127,7 @@ class RegressionConfig(_Config):
                     raise ValueError(f"points must be pairs of finite numbers; got {p!r}")
         elif self.points is not None:
             raise ValueError("points must be empty unless data='custom'")
-        _check_number("n_points", self.n_points, 2, 10_000, integer=True)
+        _check_number("n_points", self.n_points, 2, 1000, integer=True)
         _check_number("noise", self.noise, 0, 1000)
         _check_number("outliers", self.outliers, 0, 100, integer=True)
         _check_number("outlier_offset", self.outlier_offset, -1000, 1000)

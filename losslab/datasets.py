@@ -74,7 +74,8 @@ def synthetic_line(n: int, slope: float, intercept: float, noise: float, seed: i
 
 def least_squares(x, y) -> tuple[float, float]:
     """Closed-form slope and intercept (float64) for comparing a trained line with the optimum."""
-    x64, y64 = x.double().flatten(), y.double().flatten()
+    x64 = torch.as_tensor(x, dtype=torch.float64).flatten()
+    y64 = torch.as_tensor(y, dtype=torch.float64).flatten()
     xm, ym = x64.mean(), y64.mean()
     var = ((x64 - xm) ** 2).sum()
     slope = float(((x64 - xm) * (y64 - ym)).sum() / var) if var > 0 else 0.0

@@ -202,3 +202,9 @@ def _train_mnist(config: MnistConfig, reporter: Reporter, should_stop) -> Result
     if status == "stopped" and step:
         evaluate(epoch)
     return Result(status, step, final)
+
+
+def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:
+    """The run's data as plain lists (x, y) and how many of them are not injected outliers."""
+    x, y = regression_data(config)
+    return x.flatten().tolist(), y.flatten().tolist(), len(x) - config.outliers

@@ -4,15 +4,14 @@ shutdown/status, so a Ray executor can replace the local pool without touching p
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
+import subprocess
+import sys
 import threading
-import time
 from pathlib import Path
 from typing import Optional, Protocol
 
 from .store import Transaction, connect, now
-from .worker import worker_main
 
 log = logging.getLogger("losslab.executor")
 
@@ -31,27 +30,32 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
 class LocalExecutor:
-    """A pool of warm `spawn` worker processes on this machine, watched by a supervisor thread
-    that fails the run of a worker that died (SIGKILL, out of memory) and starts a new worker."""
+    """A pool of warm worker processes on this machine, watched by a supervisor thread that
+    fails the run of a worker that died (SIGKILL, out of memory) and starts a new worker.
+
+    Workers are fresh interpreters (`python -m losslab.jobs.worker`), i.e. spawned, never
+    forked: fork with torch's and Streamlit's threads can deadlock, and multiprocessing's
+    spawn would re-import the parent's __main__ (Streamlit's CLI) in every worker."""
 
     def __init__(self, db_path: Path, workers: Optional[int] = None, threads: Optional[int] = None):
         self.db_path = Path(db_path)
         self.workers = workers or default_workers()
         # workers × threads ≤ cores: two workers on two cores get one thread each.
         self.threads = threads or max(1, (os.cpu_count() or 1) // self.workers)
-        self.ctx = mp.get_context("spawn")  # fork with torch's and Streamlit's threads can deadlock
-        self.procs: list[mp.Process] = []
+        self.procs: list[subprocess.Popen] = []
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._supervisor: Optional[threading.Thread] = None
         self.restarts = 0
 
-    def _spawn(self) -> mp.Process:
-        p = self.ctx.Process(target=worker_main, args=(str(self.db_path), self.threads, os.getpid()),
-                             daemon=True, name="losslab-worker")
-        p.start()
-        return p
+    def _spawn(self) -> subprocess.Popen:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")])))
+        return subprocess.Popen([sys.executable, "-m", "losslab.jobs.worker", str(self.db_path), str(self.threads),
+                                 str(os.getpid())], env=env, stdin=subprocess.DEVNULL)
 
     def start(self) -> None:
         with self._lock:
@@ -67,7 +71,7 @@ class LocalExecutor:
         while not self._stop.wait(0.2):
             with self._lock:
                 for i, p in enumerate(self.procs):
-                    if p.is_alive() or self._stop.is_set():
+                    if p.poll() is None or self._stop.is_set():
                         continue
                     self._fail_runs_of(conn, p)
                     self.procs[i] = self._spawn()
@@ -75,8 +79,9 @@ class LocalExecutor:
         conn.close()
 
     @staticmethod
-    def _fail_runs_of(conn, proc: mp.Process) -> None:
-        reason = {-9: "killed (SIGKILL, perhaps out of memory)", -15: "terminated"}.get(proc.exitcode, f"exit code {proc.exitcode}")
+    def _fail_runs_of(conn, proc: subprocess.Popen) -> None:
+        code = proc.returncode
+        reason = {-9: "killed (SIGKILL, perhaps out of memory)", -15: "terminated"}.get(code, f"exit code {code}")
         with Transaction(conn) as c:
             n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ? WHERE status = 'running' AND worker LIKE ?",
                           (now(), f"The worker process running this run died ({reason}); metrics up to then are kept.",
@@ -85,7 +90,7 @@ class LocalExecutor:
 
     def status(self) -> dict:
         with self._lock:
-            alive = sum(p.is_alive() for p in self.procs)
+            alive = sum(p.poll() is None for p in self.procs)
         return {"workers": self.workers, "alive": alive, "threads_per_worker": self.threads, "restarts": self.restarts}
 
     def pids(self) -> list[int]:
@@ -100,4 +105,8 @@ class LocalExecutor:
             for p in self.procs:
                 p.terminate()
             for p in self.procs:
-                p.join(timeout)
+                try:
+                    p.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()

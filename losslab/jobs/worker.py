@@ -1,6 +1,6 @@
 """A worker process: claims the oldest queued run from SQLite, trains it, reports into SQLite.
 
-Started with `spawn` and kept warm, so torch is imported once per worker, not once per run."""
+Started as a fresh interpreter (spawned, not forked) and kept warm, so torch is imported once per worker, not once per run."""
 
 from __future__ import annotations
 
@@ -150,3 +150,7 @@ def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float
             time.sleep(poll_seconds)
             continue
         execute(conn, job[0], job[1], token, parent_pid)
+
+
+if __name__ == "__main__":
+    worker_main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -1,0 +1,10 @@
+"""Lecturer view: every run on the server, worker load, stop/delete any run, share one with the class."""
+
+import streamlit as st
+
+from losslab.ui import admin
+
+st.title("🎓 Lecturer")
+if admin.unlock():
+    admin.overview()
+    admin.all_runs()

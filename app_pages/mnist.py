@@ -1,0 +1,29 @@
+"""MNIST lab: a digit classifier trained live, with its confusion matrix and its mistakes."""
+
+import streamlit as st
+
+from losslab.losses import LOSSES
+from losslab.ui import mnist as lab
+from losslab.ui.controls import mnist_controls
+from losslab.ui.regression import page_runs
+
+st.title("🔢 MNIST lab")
+st.caption("Ten scores per 28×28 image, one per digit; the loss turns them into a lesson for the weights.")
+
+controls, view = st.columns([1, 2.4], gap="large")
+with controls:
+    ready = lab.data_ready()
+    config = mnist_controls()
+    lab.actions(config, ready)
+    if config is not None:
+        loss = LOSSES[config.loss]
+        st.markdown(f"**{loss.label}**")
+        st.latex(loss.formula)
+        st.caption(loss.explanation)
+with view:
+    run_ids = page_runs()
+    if run_ids:
+        lab.show(run_ids)
+    else:
+        st.info("Press **Start**. For a quick demo use 5,000 training images and 1 epoch; the seed's settings "
+                "(linear model, SGD η = 0.01, batch 64, 10 epochs) reach about 91.6 % test accuracy.")

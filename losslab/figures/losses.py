@@ -1,0 +1,59 @@
+"""Figures of the losses themselves: the side panel's bars and the explorer's curves."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .common import COLORS, finite, layout
+
+
+def loss_bars(rows, *, title: str = "Every loss at this prediction") -> go.Figure:
+    """Horizontal bars of each loss's value, sorted; inf/NaN shown as labelled markers."""
+    ordered = sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0))
+    labels = [r.label for r in ordered]
+    values = [r.value if math.isfinite(r.value) else 0.0 for r in ordered]
+    text = [f"{r.value:.4g}" if math.isfinite(r.value) else ("NaN" if math.isnan(r.value) else "∞") for r in ordered]
+    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", text=text, textposition="auto", name="loss value",
+                           marker_color=["#d62728" if not math.isfinite(r.value) else "#1f77b4" for r in ordered]))
+    layout(fig, title, "loss value", "", height=80 + 45 * len(rows))
+    fig.update_layout(margin=dict(l=10, r=10, t=50, b=40), font=dict(size=13))
+    return fig
+
+
+def loss_sweep(curves: dict, labels: dict, *, x_title: str, marker: float | None = None,
+               marker_label: str = "your choice", title: str = "Loss and its gradient") -> go.Figure:
+    """curves: {name: (xs, values, grads)}; two panels sharing the x axis: value and gradient."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=("loss", "gradient d loss / d prediction"))
+    for i, (name, (xs, values, grads)) in enumerate(curves.items()):
+        color = COLORS[i % len(COLORS)]
+        fig.add_scatter(x=xs, y=finite(values), name=labels.get(name, name), mode="lines",
+                        line=dict(color=color, width=3), legendgroup=name, row=1, col=1)
+        fig.add_scatter(x=xs, y=finite(grads), name=labels.get(name, name), mode="lines", showlegend=False,
+                        line=dict(color=color, width=3, dash="dot"), legendgroup=name, row=2, col=1)
+        if marker is not None and xs:
+            j = min(range(len(xs)), key=lambda k: abs(xs[k] - marker))
+            for row, ys in ((1, values), (2, grads)):
+                fig.add_scatter(x=[xs[j]], y=finite([ys[j]]), mode="markers", showlegend=False,
+                                marker=dict(size=12, color=color, line=dict(color="black", width=1)),
+                                hovertext=marker_label, row=row, col=1)
+    if marker is not None:
+        fig.add_vline(x=marker, line_dash="dash", line_color="#444", annotation_text=marker_label)
+    layout(fig, title, "", "", height=640)
+    fig.update_xaxes(title_text=x_title, row=2, col=1)
+    fig.update_yaxes(title_text="loss", row=1, col=1)
+    fig.update_yaxes(title_text="gradient", row=2, col=1)
+    return fig
+
+
+def outlier_bars(rows: list[dict], big: float) -> go.Figure:
+    fig = go.Figure()
+    fig.add_bar(x=[r["label"] for r in rows], y=[r["grad_typical"] for r in rows], name="typical point")
+    fig.add_bar(x=[r["label"] for r in rows], y=[r["grad_outlier"] for r in rows], name=f"outlier (residual {big:g})",
+                text=[f"×{r['ratio']:.1f}" for r in rows], textposition="outside")
+    layout(fig, "How hard one outlier pulls: |gradient| on a typical point vs the outlier", "loss", "|d loss / d ŷ|")
+    fig.update_layout(barmode="group")
+    return fig

@@ -1,0 +1,80 @@
+"""Figures of an MNIST run: test accuracy, the confusion matrix, per-class accuracy, a digit grid."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ..snapshots import decode_image
+from .common import layout
+
+
+def accuracy_curve(steps, accuracy, *, name: str = "test accuracy") -> go.Figure:
+    fig = go.Figure()
+    fig.add_scatter(x=list(steps), y=[100 * a for a in accuracy], mode="lines+markers", name=name,
+                    line=dict(width=3, color="#2ca02c"))
+    layout(fig, "Test accuracy", "step (optimizer updates)", "accuracy (%)")
+    fig.update_yaxes(range=[0, 100])
+    return fig
+
+
+def confusion_matrix(snapshot: dict) -> go.Figure:
+    """Heatmap of confusion[true][predicted] with the counts written in each cell."""
+    z = snapshot["confusion"]
+    digits = [str(d) for d in range(len(z))]
+    fig = go.Figure(go.Heatmap(z=z, x=digits, y=digits, colorscale="Blues", text=z, texttemplate="%{text}",
+                               textfont=dict(size=13), colorbar=dict(title="images"),
+                               hovertemplate="true %{y}, predicted %{x}: %{z} images<extra></extra>"))
+    layout(fig, f"Confusion matrix (test set, accuracy {100 * snapshot['accuracy']:.1f} %)",
+           "predicted digit", "true digit", height=560)
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="bottom")
+    return fig
+
+
+def per_class_accuracy(snapshot: dict) -> go.Figure:
+    z = snapshot["confusion"]
+    acc = [100 * row[i] / sum(row) if sum(row) else 0.0 for i, row in enumerate(z)]
+    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(z))], y=acc, name="accuracy",
+                           text=[f"{a:.0f}" for a in acc], textposition="outside", marker_color="#1f77b4"))
+    layout(fig, "Accuracy per digit", "true digit", "accuracy (%)", height=340)
+    fig.update_yaxes(range=[0, 105])
+    return fig
+
+
+def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "Test digits: true → predicted") -> go.Figure:
+    """Each digit's image with its true and predicted class (red when wrong), and below it the
+    model's probability for each of the 10 classes."""
+    n = len(digits)
+    rows = max(1, -(-n // columns))
+    titles = []
+    for r in range(rows):
+        for c in range(columns):
+            i = r * columns + c
+            if i < n:
+                d = digits[i]
+                mark = "✓" if d["label"] == d["pred"] else "✗"
+                colour = "#2ca02c" if d["label"] == d["pred"] else "#d62728"
+                titles.append(f"<span style='color:{colour}'>{d['label']} → {d['pred']} {mark}</span>")
+            else:
+                titles.append("")
+        titles += [""] * columns
+    fig = make_subplots(rows=2 * rows, cols=columns, subplot_titles=titles, vertical_spacing=0.03,
+                        horizontal_spacing=0.02, row_heights=[3, 1] * rows)
+    for i, d in enumerate(digits):
+        r, c = 2 * (i // columns) + 1, i % columns + 1
+        fig.add_trace(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
+                                 hovertemplate=f"true {d['label']}, predicted {d['pred']}<extra></extra>"), r, c)
+        colours = ["#d62728" if k == d["pred"] and k != d["label"] else
+                   "#2ca02c" if k == d["label"] else "#9ecae1" for k in range(10)]
+        fig.add_trace(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
+                             hovertemplate="class %{x}: p = %{y:.2f}<extra></extra>"), r + 1, c)
+        fig.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)
+        fig.update_xaxes(showticklabels=False, row=r, col=c)
+        fig.update_yaxes(range=[0, 1], showticklabels=False, row=r + 1, col=c)
+        fig.update_xaxes(showticklabels=False, row=r + 1, col=c)
+    fig.update_annotations(font_size=15)
+    fig.update_layout(title=dict(text=title + " (bars: probability of each class 0–9)", font=dict(size=20)),
+                      height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
+                      template="plotly_white", showlegend=False)
+    return fig

@@ -1,0 +1,1 @@
+"""Streamlit-only helpers: the only part of losslab that imports streamlit."""

@@ -1,0 +1,64 @@
+"""The loss explorer: each loss against the prediction, its gradient below, the side panel's
+choice marked on every curve; and the outlier view for regression losses."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from .. import figures, panel
+from ..losses import LOSSES, losses_for
+
+X_TITLES = {"regression": "prediction ŷ (truth y fixed)", "binary": "predicted probability p",
+            "multiclass": "logit of the true class (other logits 0)"}
+
+
+def sweep_view(task: str) -> None:
+    names = st.multiselect("Losses to overlay", [l.name for l in losses_for(task)],
+                           default=[l.name for l in losses_for(task)], format_func=lambda n: LOSSES[n].label,
+                           key=f"ex_{task}_losses")
+    marker = st.session_state.get("panel_marker") or {}
+    mine = marker.get("task") == task
+    if task == "regression":
+        target = marker.get("target", 0.0) if mine else 0.0
+        grid = np.linspace(target - 5, target + 5, 201)
+    elif task == "binary":
+        target = marker.get("target", 1) if mine else 1
+        grid = np.linspace(0.0, 1.0, 201)
+    else:
+        target = marker.get("target", 3) if mine else 3
+        grid = np.linspace(-8, 8, 161)
+    if not names:
+        st.info("Pick at least one loss.")
+        return
+    curves = panel.sweep(task, names, target, grid)
+    labels = {n: LOSSES[n].label for n in names}
+    truth = {"regression": f"y = {target:g}", "binary": f"label y = {target}", "multiclass": f"K = {target} classes"}
+    st.plotly_chart(figures.loss_sweep(curves, labels, x_title=X_TITLES[task], marker=marker.get("x") if mine else None,
+                                       marker_label="side panel", title=f"Each loss as the prediction moves ({truth[task]})"),
+                    key=f"ex_{task}_chart")
+    if not mine:
+        st.caption(f"Choose the {task} task in the side panel to mark your prediction on every curve.")
+    if task == "binary":
+        st.caption("The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
+                   "logit(p) and stay finite (the ends of this axis use logit ±1000).")
+
+
+def formulas(task: str) -> None:
+    for loss in losses_for(task):
+        with st.container(border=True):
+            st.markdown(f"**{loss.label}** — takes the {loss.input_kind.replace('_', ' ')}")
+            st.latex(loss.formula)
+            st.caption(loss.explanation)
+
+
+def outlier_view() -> None:
+    st.subheader("One outlier: how hard does it pull?")
+    big = st.slider("Residual of the outlier (kg)", 1.0, 100.0, 30.0, 1.0, key="ex_outlier")
+    st.caption("The seed's ten people have residuals of about 1 kg around the best line. Make one residual "
+               "large: the gradient on that point is how hard it drags the line.")
+    rows = panel.outlier_gradients([1.0, 1.5, 0.5, 2.0, 1.2], big)
+    st.plotly_chart(figures.outlier_bars(rows, big), key="ex_outlier_chart")
+    st.dataframe([{"loss": r["label"], "|gradient| typical point": f"{r['grad_typical']:.3g}",
+                   "|gradient| outlier": f"{r['grad_outlier']:.3g}", "outlier pulls": f"×{r['ratio']:.1f}"}
+                  for r in rows], hide_index=True)

@@ -1,0 +1,94 @@
+"""Live run views: a fragment that polls only the metrics after the last step it has,
+about once a second, and stops polling when every run it shows has ended."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import streamlit as st
+
+from ..jobs.service import JobError
+from ..jobs.store import ACTIVE_STATUSES
+from .session import acting_token, owner, service
+
+POLL_SECONDS = 1.0
+STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
+                "failed": "❌", "interrupted": "⚠️"}
+
+
+def series(run_id: str) -> dict:
+    """The run's metric series so far, fetched incrementally and kept in session state."""
+    cache = st.session_state.setdefault("metric_cache", {})
+    entry = cache.setdefault(run_id, {"last": 0, "data": {}})
+    # The first fetch of a long run is downsampled; later polls bring only the new rows.
+    new = service().metrics(run_id, after_step=entry["last"], max_points=4000 if entry["last"] == 0 else None)
+    for key, (steps, values) in new.items():
+        s, v = entry["data"].setdefault(key, ([], []))
+        s.extend(steps)
+        v.extend(values)
+        if steps:
+            entry["last"] = max(entry["last"], steps[-1])
+    return entry["data"]
+
+
+def status_line(run: dict, total_steps: int | None = None, title: str | None = None) -> None:
+    icon = STATUS_ICONS.get(run["status"], "")
+    text = (f"**{title}** · " if title else "") + f"{icon} **{run['status']}**"
+    if run["status"] == "queued":
+        text += f" — position {run.get('queue_position', '?')} in the queue; it starts when a worker is free"
+    data = st.session_state.get("metric_cache", {}).get(run["id"])
+    if data and total_steps:
+        text += f" — step {data['last']:,} of {total_steps:,}"
+    st.markdown(text + f" · run `{run['id']}`")
+    if run.get("error"):
+        (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])
+
+
+def stop_button(runs: list[dict], key: str) -> None:
+    active = [r for r in runs if r["status"] in ACTIVE_STATUSES]
+    mine = [r for r in active if r["owner"] == owner()] or (active if st.session_state.get("admin_token") else [])
+    if active and not mine:
+        st.caption("Watching a run someone else started: only they (or the lecturer) can stop it.")
+    if mine and st.button("⏹ Stop", key=key, type="secondary"):
+        for r in mine:
+            try:
+                service().stop(r["id"], acting_token())
+            except JobError as exc:
+                st.error(str(exc))
+
+
+PAGES = {"regression": "app_pages/regression.py", "mnist": "app_pages/mnist.py"}
+
+
+def live(run_ids: list[str], render: Callable[[list[dict]], None], key: str, task: str) -> None:
+    """Render runs with `render(runs)`, re-rendering every second while any is active."""
+    runs = service().runs_by_id(run_ids)
+    if not runs:
+        st.warning("That run no longer exists: it was deleted or expired. Start a new one.")
+        return
+    other = [r for r in runs if r["task"] != task]
+    if other:
+        st.warning(f"Run `{other[0]['id']}` is a {other[0]['task']} run: open it in its own lab.")
+        st.page_link(PAGES[other[0]["task"]], label=f"Open the {other[0]['task']} lab",
+                     query_params={"run": other[0]["id"]})
+        return
+    run_ids = [r["id"] for r in runs]
+    active = any(r["status"] in ACTIVE_STATUSES for r in runs)
+
+    @st.fragment(run_every=POLL_SECONDS if active else None)
+    def view():
+        current = service().runs_by_id(run_ids)
+        render(current)
+        if active and not any(r["status"] in ACTIVE_STATUSES for r in current):
+            st.rerun()  # the last run ended: one full rerun turns polling off
+
+    view()
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "∞"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,125 @@
+"""The side panel on every page: pick a truth and a prediction, see what every loss of the
+task makes of it (value and gradient), with the naive forms' inf/NaN explained.
+
+It is a fragment: moving a slider reruns only the panel, not the page's charts."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from .. import figures, panel
+from ..losses import TASKS
+from .live import fmt
+
+TASK_LABELS = {"regression": "Regression (ŷ vs y)", "binary": "Binary (p vs label)",
+               "multiclass": "Multiclass (logits vs class)", "distribution": "Distributions (Q vs P)"}
+
+
+def _linked(label, low, high, default, key, step, container=st):
+    """A slider and a number input showing the same value (drag, or type an exact number)."""
+    ss = st.session_state
+    ss.setdefault(key, default)
+    ss.setdefault(f"{key}_s", ss[key])
+    ss.setdefault(f"{key}_n", ss[key])
+
+    def sync(src):
+        ss[key] = ss[src]
+        ss[f"{key}_s"] = min(max(ss[key], low), high)
+        ss[f"{key}_n"] = ss[key]
+
+    container.slider(label, low, high, step=step, key=f"{key}_s", on_change=sync, args=(f"{key}_s",))
+    container.number_input(f"{label} (exact)", low, high, step=step, key=f"{key}_n", on_change=sync,
+                           args=(f"{key}_n",), label_visibility="collapsed", format="%.4g")
+    return ss[key]
+
+
+def compute(task: str, ss) -> tuple[list, dict]:
+    """Panel rows for the current inputs, and the marker the explorer draws."""
+    if task == "regression":
+        y, y_hat = ss.get("panel_y", 0.0), ss.get("panel_yhat", 1.0)
+        return panel.regression_rows(y, y_hat), {"task": task, "x": y_hat, "target": y}
+    if task == "binary":
+        label, p = ss.get("panel_label", 1), ss.get("panel_p", 0.9)
+        return panel.binary_rows(label, p), {"task": task, "x": p, "target": label}
+    if task == "multiclass":
+        k = ss.get("panel_k", 3)
+        logits = [ss.get(f"panel_z{i}", 0.0) for i in range(k)]
+        true = min(ss.get("panel_class", 0), k - 1)
+        return panel.multiclass_rows(true, logits), {"task": task, "x": logits[true], "target": k}
+    k = ss.get("panel_bins", 4)
+    p = panel.normalise([ss.get(f"panel_p{i}", 1.0) for i in range(k)])
+    q = panel.normalise([ss.get(f"panel_q{i}", 1.0) for i in range(k)])
+    return panel.distribution_rows(p, q), {"task": task, "p": p, "q": q}
+
+
+def _inputs(task: str) -> None:
+    ss = st.session_state
+    if task == "regression":
+        _linked("true y", -10.0, 10.0, 0.0, "panel_y", 0.1)
+        _linked("prediction ŷ", -10.0, 10.0, 1.0, "panel_yhat", 0.1)
+    elif task == "binary":
+        st.radio("true label y", [0, 1], index=1, horizontal=True, key="panel_label")
+        p = _linked("predicted probability p", 0.0, 1.0, 0.9, "panel_p", 0.001)
+        z = panel.logit_of(p)
+        st.caption(f"logit z = log(p / (1 − p)) = {fmt(z) if 0 < p < 1 else ('+∞' if p >= 1 else '−∞')}"
+                   + (" (±1000 is used for the logit losses)" if p in (0.0, 1.0) else ""))
+    elif task == "multiclass":
+        k = st.slider("classes K", 2, 10, 3, key="panel_k")
+        st.selectbox("true class", list(range(k)), key="panel_class")
+        for i in range(k):
+            ss.setdefault(f"panel_z{i}", 2.0 if i == 0 else 0.0)
+            st.slider(f"logit z{i}", -10.0, 10.0, step=0.1, key=f"panel_z{i}")
+    else:
+        k = st.slider("bins K", 2, 10, 4, key="panel_bins")
+        cp, cq = st.columns(2)
+        for i in range(k):
+            ss.setdefault(f"panel_p{i}", 1.0)
+            ss.setdefault(f"panel_q{i}", 1.0 if i else 0.3)
+            cp.slider(f"P bin {i}", 0.0, 1.0, step=0.05, key=f"panel_p{i}")
+            cq.slider(f"Q bin {i}", 0.0, 1.0, step=0.05, key=f"panel_q{i}")
+        st.caption("Bin weights are normalised to sum to 1. Set a bin to 0 to see the naive KL break.")
+
+
+def _outputs(task: str) -> None:
+    rows, marker = compute(task, st.session_state)
+    st.session_state["panel_marker"] = marker
+    if task == "multiclass":
+        st.caption("softmax probabilities: " + ", ".join(f"{p:.3f}" for p in panel.softmax(
+            [st.session_state.get(f"panel_z{i}", 0.0) for i in range(st.session_state.get("panel_k", 3))])))
+    if task == "distribution":
+        info = panel.information(marker["p"], marker["q"])
+        st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " (nats)")
+    st.dataframe(table(rows), hide_index=True, key="panel_table")
+    st.plotly_chart(figures.loss_bars(rows), key="panel_bars", config={"displayModeBar": False})
+    for r in rows:
+        if r.note:
+            st.warning(f"**{r.label}**: {r.note}")
+
+
+def table(rows) -> list[dict]:
+    """The panel's table: value, and the gradient w.r.t. the loss's own input."""
+    out = []
+    for r in sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0)):
+        grad = fmt(r.grad[0]) if len(r.grad) == 1 else "[" + ", ".join(fmt(g) for g in r.grad) + "]"
+        out.append({"loss": r.label, "value": fmt(r.value), "gradient": grad, "w.r.t.": r.input_kind})
+    return out
+
+
+def _panel() -> None:
+    st.header("Loss panel")
+    st.caption("Set a truth and a prediction: every loss of the task reacts at once.")
+    task = st.selectbox("Task", TASKS, format_func=TASK_LABELS.get, key="panel_task")
+    _inputs(task)
+    _outputs(task)
+    marker = st.session_state["panel_marker"]
+    if st.session_state.get("on_explorer") and st.session_state.get("panel_marker_seen") != marker:
+        st.session_state["panel_marker_seen"] = marker
+        st.rerun(scope="app")  # the explorer marks the panel's choice on its curves
+
+
+def loss_panel() -> None:
+    """Fragments may not write into the sidebar from inside, so the fragment is called within it."""
+    with st.sidebar:
+        st.fragment(_panel)()

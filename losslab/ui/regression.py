@@ -1,0 +1,114 @@
+"""The regression lab's run actions and live view (loss curves, the fitted line, residuals)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import datasets, figures
+from ..config import RegressionConfig, config_from_dict
+from ..jobs.service import JobError
+from ..losses import LOSSES, losses_for
+from ..training import regression_points
+from .live import fmt, live, series, status_line, stop_button
+from .session import owner, run_ids_from_url, service, show_runs_in_url
+
+
+def start(configs: list[RegressionConfig], label: str | None = None) -> None:
+    ids = []
+    for config in configs:
+        try:
+            ids.append(service().submit(config, owner(), label=label))
+        except JobError as exc:
+            st.error(str(exc))
+            break
+    if ids:
+        show_runs_in_url(ids)
+        st.rerun()
+
+
+def actions(config: RegressionConfig | None) -> None:
+    """Start / Compare / Reset buttons under the form."""
+    c1, c2 = st.columns(2)
+    if c1.button("▶ Start", type="primary", disabled=config is None, key="reg_start", width="stretch"):
+        start([config])
+    if c2.button("↺ Reset", key="reg_reset", width="stretch",
+                 help="clear the chart; the same seed starts from the same line again"):
+        show_runs_in_url([])
+        st.rerun()
+    with st.expander("Compare losses on the same data, from the same start", expanded=False):
+        names = st.multiselect("Losses", [l.name for l in losses_for("regression")], default=["mse", "mae", "huber"],
+                               format_func=lambda n: LOSSES[n].label, key="reg_compare", max_selections=5)
+        st.caption("Add outliers first: MSE's line is dragged towards them, MAE's and Huber's barely move.")
+        if st.button("Compare", disabled=config is None or not names, key="reg_compare_go"):
+            start([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+
+
+def page_runs() -> list[str]:
+    ids, problem = run_ids_from_url()
+    if problem:
+        st.warning(problem)
+    return ids
+
+
+def render(runs: list[dict]) -> None:
+    """Everything a regression run shows, for one run or a comparison of several."""
+    configs = [config_from_dict(r["config"]) for r in runs]
+    multi = len(runs) > 1
+    for run, cfg in zip(runs, configs):
+        status_line(run, cfg.epochs, title=LOSSES[cfg.loss].label if multi else None)
+    stop_button(runs, key="reg_stop")
+
+    c1, c2 = st.columns([1, 1])
+    log_y = c1.toggle("Log-scale loss axis", value=True, key="reg_log")
+    smoothing = c2.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
+    curves, lines = [], []
+    for run, cfg in zip(runs, configs):
+        data = series(run["id"])
+        name = LOSSES[cfg.loss].label if multi else "training loss"
+        key = "train/mse" if multi else "train/loss"
+        if key in data:
+            curves.append({"name": name, "steps": data[key][0], "values": data[key][1]})
+        snap = service().latest_snapshot(run["id"], "line")
+        if snap:
+            lines.append({"name": f"{name} (step {snap[0]:,})", "slope": snap[1]["slope"],
+                          "intercept": snap[1]["intercept"]})
+    y_title = "MSE on the data (kg²) — the same yardstick for every loss" if multi else \
+        f"{LOSSES[configs[0].loss].label} loss" + (" (kg²)" if configs[0].loss == "mse" else "")
+    left, right = st.columns([1, 1])
+    with left:
+        st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
+                                            title="Loss while training"), key="reg_loss_chart")
+    xs, ys, n_data = regression_points(configs[0])
+    axes = _axes(configs[0])
+    slope, intercept = datasets.least_squares(xs, ys)
+    with right:
+        st.plotly_chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
+                        key="reg_fit_chart")
+    if not multi:
+        snap = service().latest_snapshot(runs[0]["id"], "line")
+        if snap:
+            st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
+                                              y_title="residual y − ŷ" + (" (kg)" if configs[0].data != "custom" else "")), key="reg_resid_chart")
+    st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+
+
+def _axes(cfg: RegressionConfig) -> dict:
+    if cfg.data == "custom":
+        return {"x_title": "x", "y_title": "y"}
+    return {"x_title": "height (cm)", "y_title": "weight (kg)"}
+
+
+def _final_table(runs, configs, slope, intercept):
+    rows = []
+    for run, cfg in zip(runs, configs):
+        f = run["final"]
+        rows.append({"loss": LOSSES[cfg.loss].label, "status": run["status"], "final loss": fmt(f.get("final/loss")),
+                     "final MSE": fmt(f.get("final/mse")), "slope": fmt(f.get("slope")),
+                     "intercept": fmt(f.get("intercept")), "run": run["id"]})
+    rows.append({"loss": "least-squares optimum", "status": "", "final loss": "", "final MSE": "",
+                 "slope": fmt(slope), "intercept": fmt(intercept), "run": ""})
+    return rows
+
+
+def show(run_ids: list[str]) -> None:
+    live(run_ids, render, key="reg_live", task="regression")

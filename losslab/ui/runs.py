@@ -1,0 +1,91 @@
+"""The Runs page: a visitor's runs and runs opened by link; overlay curves, stop, delete, CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import streamlit as st
+
+from .. import figures
+from ..jobs.service import JobError
+from ..losses import LOSSES
+from .live import STATUS_ICONS, fmt, series
+from .session import acting_token, owner, run_ids_from_url, service
+
+
+def visible_runs(everyone: bool = False) -> list[dict]:
+    """Own runs, plus runs opened by link in this session (or every run, for the lecturer)."""
+    if everyone:
+        return service().list_runs(None)
+    runs = {r["id"]: r for r in service().list_runs(owner())}
+    link_ids, _ = run_ids_from_url()
+    for r in service().runs_by_id(link_ids + st.session_state.get("seen_runs", [])):
+        runs.setdefault(r["id"], r)
+    return sorted(runs.values(), key=lambda r: r["created"], reverse=True)
+
+
+def describe(r: dict) -> dict:
+    c = r["config"]
+    loss = LOSSES[c["loss"]].label if c.get("loss") in LOSSES else c.get("loss")
+    main = r["final"].get("test/accuracy") if r["task"] == "mnist" else r["final"].get("final/mse")
+    return {"run": r["id"], "task": r["task"], "status": f"{STATUS_ICONS.get(r['status'], '')} {r['status']}",
+            "loss": loss, "optimizer": c.get("optimizer"), "lr": c.get("lr"),
+            "result": (f"{100 * main:.2f} % acc" if r["task"] == "mnist" else f"MSE {fmt(main)}") if main else "–",
+            "started": dt.datetime.fromtimestamp(r["created"]).strftime("%H:%M:%S"),
+            "mine": "yes" if r["owner"] == owner() else "shared"}
+
+
+def table(runs: list[dict], key: str) -> list[dict]:
+    """A selectable table of runs; returns the selected ones."""
+    event = st.dataframe([describe(r) for r in runs], hide_index=True, key=key, on_select="rerun",
+                         selection_mode="multi-row")
+    return [runs[i] for i in event.selection.rows] if event and event.selection else []
+
+
+def overlay(selected: list[dict]) -> None:
+    curves = []
+    for r in selected:
+        key = "train/loss"
+        data = series(r["id"])
+        if key in data:
+            loss = LOSSES.get(r["config"].get("loss"))
+            curves.append({"name": f"{r['id'][:6]} · {loss.label if loss else '?'} · lr {r['config'].get('lr')}",
+                           "steps": data[key][0], "values": data[key][1]})
+    log_y = st.toggle("Log-scale loss axis", value=True, key="runs_log")
+    st.plotly_chart(figures.loss_curves(curves, log_y=log_y, title="Training loss of the selected runs",
+                                        y_title="training loss (each run's own loss)"), key="runs_overlay")
+
+
+def csv_bytes(run_ids: list[str]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["run", "step", "epoch", "split", "name", "value", "time"])
+    for rid in run_ids:
+        for row in service().metric_rows(rid):
+            w.writerow([rid, *row])
+    return buf.getvalue().encode()
+
+
+def manage(selected: list[dict], key: str) -> None:
+    c1, c2, c3 = st.columns(3)
+    if c1.button("⏹ Stop selected", key=f"{key}_stop", disabled=not selected):
+        _act(selected, service().stop, "stop")
+    if c2.button("🗑 Delete selected", key=f"{key}_delete", disabled=not selected):
+        _act(selected, service().delete, "delete")
+    c3.download_button("⬇ Metrics as CSV", data=csv_bytes([r["id"] for r in selected]) if selected else b"",
+                       file_name="losslab-metrics.csv", mime="text/csv", disabled=not selected, key=f"{key}_csv")
+
+
+def _act(selected, action, verb):
+    errors = []
+    for r in selected:
+        try:
+            action(r["id"], acting_token())
+        except JobError as exc:
+            errors.append(f"{r['id']}: {exc}")
+    if errors:
+        st.error(f"Could not {verb} " + "; ".join(errors))
+    else:
+        st.rerun()

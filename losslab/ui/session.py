@@ -1,0 +1,69 @@
+"""Per-browser identity and the shared job service, as seen from a Streamlit session.
+
+The owner token is an unguessable string kept in session state and in a cookie, so a browser
+refresh keeps the visitor's runs; a shared link carries only run ids, never the token."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from ..jobs.service import JobService, get_service, new_owner_token
+
+COOKIE = "losslab_owner"
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_RUN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def service() -> JobService:
+    return get_service()
+
+
+def owner() -> str:
+    ss = st.session_state
+    if "owner" not in ss:
+        token = st.context.cookies.get(COOKIE) if st.context.cookies else None
+        ss.owner = token if token and _TOKEN_RE.match(token) else new_owner_token()
+        ss.owner_cookie_set = bool(token) and token == ss.owner
+    return ss.owner
+
+
+def remember_owner() -> None:
+    """Write the owner cookie once per session (a refresh then finds the same runs)."""
+    if not st.session_state.get("owner_cookie_set"):
+        st.html(f"<script>document.cookie = '{COOKIE}={owner()}; path=/; max-age=31536000; SameSite=Strict';</script>",
+                unsafe_allow_javascript=True)
+        st.session_state.owner_cookie_set = True
+
+
+def acting_token() -> str:
+    """The token used for stop/delete: the admin token once the lecturer unlocked it."""
+    return st.session_state.get("admin_token") or owner()
+
+
+def is_admin() -> bool:
+    return JobService.is_admin(st.session_state.get("admin_token"))
+
+
+def run_ids_from_url() -> tuple[list[str], str | None]:
+    """Run ids in `?run=a,b,c`, and a one-sentence problem if the parameter is malformed."""
+    raw = st.query_params.get("run")
+    if not raw:
+        return [], None
+    ids = [r for r in raw.split(",") if r][:8]
+    bad = [r for r in ids if not _RUN_ID_RE.match(r)]
+    if bad:
+        return [], f"The link's run id {bad[0][:40]!r} is not valid: open the run again from the Runs page."
+    return ids, None
+
+
+def show_runs_in_url(run_ids: list[str]) -> None:
+    if run_ids:
+        st.query_params["run"] = ",".join(run_ids)
+    elif "run" in st.query_params:
+        del st.query_params["run"]
+    seen = st.session_state.setdefault("seen_runs", [])
+    for r in run_ids:
+        if r not in seen:
+            seen.append(r)

@@ -1,0 +1,109 @@
+"""End-to-end fixtures: `streamlit run` on a free port with a temporary home, and Debian's
+Chromium driven by Playwright. Skips with a reason where either is missing; CI installs both."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, home: Path, data: Path | None, env_extra: dict | None = None):
+        self.home, self.data, self.env_extra = home, data, env_extra or {}
+        self.proc = None
+        self.port = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, port: int | None = None) -> "Server":
+        self.port = port or free_port()
+        env = dict(os.environ, LOSSLAB_HOME=str(self.home), LOSSLAB_WORKERS="2", **self.env_extra)
+        if self.data:
+            env["LOSSLAB_DATA_DIR"] = str(self.data)
+        self.log = open(self.home / f"server-{self.port}.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not become healthy in 60 s")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc and self.proc.poll() is None:
+            (self.proc.kill if kill else self.proc.terminate)()
+            self.proc.wait(20)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, real_mnist_dir):
+    home = tmp_path_factory.mktemp("home")
+    srv = Server(home, real_mnist_dir).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact (and under docs/ when asked to)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("LOSSLAB_UPDATE_DOCS"):
+        shutil.copyfile(path, ROOT / "docs" / f"{name}.png")
+    return path
+
+
+def wait_idle(page, timeout: float = 30.0) -> None:
+    """Wait until Streamlit finished the current script run (its status widget disappears)."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function("""() => !document.querySelector("[data-testid='stStatusWidget']")""",
+                           timeout=timeout * 1000)

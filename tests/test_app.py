@@ -1,0 +1,146 @@
+"""Every page through streamlit.testing.v1.AppTest: renders without exception, and the widgets
+build the config the service receives. Real service, real workers, in a temporary home."""
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from losslab.jobs import service as service_mod
+from tests.conftest import ROOT
+
+PAGES = ["app_pages/home.py", "app_pages/regression.py", "app_pages/mnist.py", "app_pages/explorer.py", "app_pages/runs.py",
+         "app_pages/admin.py"]
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch, tiny_mnist):
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOSSLAB_WORKERS", "1")
+    monkeypatch.chdir(ROOT)
+    yield
+    if service_mod._service is not None:
+        service_mod._service.close()
+        service_mod._service = None
+
+
+def app(page=None, query=None):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception(app_env, page):
+    at = app(page)
+    assert not at.exception, at.exception
+    assert at.title, "each page has a title"
+    assert "Loss panel" in [h.value for h in at.header]  # the side panel is on every page, after a rerun too
+
+
+def _submitted():
+    svc = service_mod.get_service()
+    return svc.list_runs(None)
+
+
+def test_regression_widgets_build_the_submitted_config(app_env):
+    at = app("app_pages/regression.py")
+    at.selectbox(key="reg_loss").set_value("huber").run()
+    at.number_input(key="reg_param_huber").set_value(2.5)
+    at.number_input(key="reg_epochs").set_value(300)
+    at.number_input(key="reg_outliers").set_value(2)
+    at.number_input(key="reg_lr").set_value(0.05)
+    at.selectbox(key="reg_optimizer").set_value("sgd").run()
+    at.number_input(key="reg_lr").set_value(0.0001).run()
+    at.button(key="reg_start").click().run()
+    assert not at.exception, at.exception
+    runs = _submitted()
+    assert len(runs) == 1
+    c = runs[0]["config"]
+    assert (c["loss"], c["loss_param"], c["epochs"], c["outliers"], c["optimizer"], c["lr"]) == \
+        ("huber", 2.5, 300, 2, "sgd", 0.0001)
+    assert at.query_params["run"] == runs[0]["id"]  # the run lives in the URL
+
+
+def test_compare_submits_one_run_per_loss_from_the_same_start(app_env):
+    at = app("app_pages/regression.py")
+    at.number_input(key="reg_epochs").set_value(100).run()
+    at.button(key="reg_compare_go").click().run()
+    runs = _submitted()
+    assert sorted(r["config"]["loss"] for r in runs) == ["huber", "mae", "mse"]
+    assert {r["config"]["seed"] for r in runs} == {0} and {r["label"] for r in runs} == {"compare"}
+
+
+def test_mnist_widgets_build_the_submitted_config(app_env):
+    at = app("app_pages/mnist.py")
+    at.selectbox(key="mn_model").set_value("mlp").run()
+    at.selectbox(key="mn_loss").set_value("focal").run()
+    at.number_input(key="mn_param_focal").set_value(1.5)
+    at.number_input(key="mn_train_subset").set_value(100)
+    at.number_input(key="mn_batch_size").set_value(10)
+    at.number_input(key="mn_epochs").set_value(1)
+    at.slider(key="mn_label_noise").set_value(20.0).run()
+    at.button(key="mn_start").click().run()
+    assert not at.exception, at.exception
+    c = _submitted()[0]["config"]
+    assert (c["model"], c["loss"], c["loss_param"], c["train_subset"], c["batch_size"], c["label_noise"]) == \
+        ("mlp", "focal", 1.5, 100, 10, 20.0)
+
+
+def test_bad_widget_combination_gets_one_sentence_and_no_run(app_env):
+    at = app("app_pages/mnist.py")
+    at.number_input(key="mn_train_subset").set_value(100)
+    at.number_input(key="mn_batch_size").set_value(500).run()
+    assert any("batch_size must be in [1, 100]" in e.value for e in at.error)
+    assert at.button(key="mn_start").disabled
+    assert _submitted() == []
+
+
+@pytest.mark.parametrize("query, needle", [
+    ({"run": "garbage"}, "no longer exists"),
+    ({"run": "../../etc/passwd"}, "is not valid"),
+    ({"lr": "nan"}, "Ignored `lr=nan`"),
+    ({"epochs": "1e99"}, "Ignored `epochs=1e99`"),
+    ({"loss": "cross_entropy"}, "Ignored `loss=cross_entropy`"),
+    ({"speed": "3"}, "Ignored `speed=3`"),
+])
+def test_bad_url_parameters_get_a_clear_message(app_env, query, needle):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/regression.py")
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    assert any(needle in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_url_prefills_the_form(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/regression.py")
+    at.query_params.update({"loss": "huber", "loss_param": "3", "lr": "0.05"})
+    at.run()
+    assert at.selectbox(key="reg_loss").value == "huber"
+    assert at.number_input(key="reg_param_huber").value == 3.0
+    assert at.number_input(key="reg_lr").value == 0.05
+
+
+def test_run_page_shows_a_finished_run(app_env):
+    svc = service_mod.get_service()
+    from losslab.config import RegressionConfig
+
+    run_id = svc.submit(RegressionConfig(epochs=200), "someone-else-entirely-123")
+    svc.wait(run_id, timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/regression.py")
+    at.query_params["run"] = run_id
+    at.run()
+    assert not at.exception, at.exception
+    assert any("completed" in m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key == "reg_stop"]  # not the viewer's run: no stop button
