@@ -17,11 +17,11 @@ TASKS = ("regression", "binary", "multiclass", "distribution")
 
 # What the prediction tensor means for each kind of loss, shown next to gradients.
 INPUT_KINDS = {
-    "value": "prediction ŷ",
-    "probability": "probability p",
-    "logit": "logit z",
-    "logits": "logits z",
-    "distribution": "distribution Q",
+    "value": "ŷ",
+    "probability": "p",
+    "logit": "z (logit)",
+    "logits": "z (logits)",
+    "distribution": "Q",
     "log_distribution": "log Q",
 }
 

@@ -14,8 +14,9 @@ def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep"
     fig.update_layout(
         title=dict(text=title, font=dict(size=20)), font=FONT, height=height,
         xaxis_title=x, yaxis_title=y, uirevision=revision, template="plotly_white",
-        margin=dict(l=70, r=20, t=60, b=60),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        margin=dict(l=70, r=20, t=60, b=110),
+        # Below the plot: a legend at the top collides with the title on narrow columns.
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
     )
     return fig
 

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from .common import COLORS, finite, layout
 
 
-def loss_bars(rows, *, title: str = "Every loss at this prediction") -> go.Figure:
+def loss_bars(rows, *, title: str = "Loss values") -> go.Figure:
     """Horizontal bars of each loss's value, sorted; inf/NaN shown as labelled markers."""
     ordered = sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0))
     labels = [r.label for r in ordered]
@@ -19,7 +19,7 @@ def loss_bars(rows, *, title: str = "Every loss at this prediction") -> go.Figur
     fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", text=text, textposition="auto", name="loss value",
                            marker_color=["#d62728" if not math.isfinite(r.value) else "#1f77b4" for r in ordered]))
     layout(fig, title, "loss value", "", height=80 + 45 * len(rows))
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=40), font=dict(size=13))
+    fig.update_layout(margin=dict(l=10, r=10, t=40, b=40), font=dict(size=13), title_font_size=16)
     return fig
 
 

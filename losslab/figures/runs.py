@@ -25,7 +25,7 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
                         line=dict(color=color, width=3, dash=c.get("dash", "solid")))
     layout(fig, title, x_title, y_title + (" (log scale)" if log_y else ""))
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only: readable from the back row
     return fig
 
 
@@ -46,7 +46,7 @@ def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[floa
     xs = [lo - pad, hi + pad]
     if optimum is not None:
         fig.add_scatter(x=xs, y=[optimum[0] * x + optimum[1] for x in xs], mode="lines",
-                        name="least-squares optimum", line=dict(color="#999", width=2, dash="dot"))
+                        name="least-squares line (all points)", line=dict(color="#999", width=2, dash="dot"))
     for i, line in enumerate(lines):
         fig.add_scatter(x=xs, y=finite([line["slope"] * x + line["intercept"] for x in xs]), mode="lines",
                         name=line["name"], line=dict(color=line.get("color", COLORS[i % len(COLORS)]), width=4))

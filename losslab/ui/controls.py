@@ -21,8 +21,11 @@ def prefill_from_url(cls, prefix: str) -> None:
     """Copy config fields found in the query string into the widgets' state, once per session."""
     flag = f"{prefix}_prefilled"
     if st.session_state.get(flag):
+        for message in st.session_state.get(f"{prefix}_url_warnings", []):
+            st.warning(message)  # keep saying it on reruns: the link is still wrong
         return
     st.session_state[flag] = True
+    warnings = st.session_state[f"{prefix}_url_warnings"] = []
     names = {f.name: f for f in dataclasses.fields(cls)}
     params = st.query_params.to_dict()
     for key, raw in params.items():
@@ -39,7 +42,8 @@ def prefill_from_url(cls, prefix: str) -> None:
             if key == "speed" and value not in SPEEDS:
                 raise ValueError(f"speed must be one of {', '.join(f'{v:g}' for v in SPEEDS)}")
         except (ValueError, OverflowError) as exc:
-            st.warning(f"Ignored `{key}={raw[:40]}` from the link: {exc}.")
+            warnings.append(f"Ignored `{key}={raw[:40]}` from the link: {exc}.")
+            st.warning(warnings[-1])
             continue
         st.session_state[f"{prefix}_{key}"] = value
     if "loss_param" in params:
@@ -49,7 +53,8 @@ def prefill_from_url(cls, prefix: str) -> None:
             cls(loss=loss, loss_param=value)
             st.session_state[f"{prefix}_param_{loss}"] = value
         except (ValueError, OverflowError) as exc:
-            st.warning(f"Ignored `loss_param={params['loss_param'][:40]}` from the link: {exc}.")
+            warnings.append(f"Ignored `loss_param={params['loss_param'][:40]}` from the link: {exc}.")
+            st.warning(warnings[-1])
 
 
 def _num(container, label, low, high, default, key, **kw):

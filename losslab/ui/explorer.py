@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from .. import figures, panel
-from ..losses import LOSSES, losses_for
+from ..losses import INPUT_KINDS, LOSSES, losses_for
 
 X_TITLES = {"regression": "prediction ŷ (truth y fixed)", "binary": "predicted probability p",
             "multiclass": "logit of the true class (other logits 0)"}
@@ -47,7 +47,7 @@ def sweep_view(task: str) -> None:
 def formulas(task: str) -> None:
     for loss in losses_for(task):
         with st.container(border=True):
-            st.markdown(f"**{loss.label}** — takes the {loss.input_kind.replace('_', ' ')}")
+            st.markdown(f"**{loss.label}** — takes {INPUT_KINDS[loss.input_kind]}")
             st.latex(loss.formula)
             st.caption(loss.explanation)
 

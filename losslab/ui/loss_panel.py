@@ -104,6 +104,7 @@ def table(rows) -> list[dict]:
     for r in sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0)):
         grad = fmt(r.grad[0]) if len(r.grad) == 1 else "[" + ", ".join(fmt(g) for g in r.grad) + "]"
         out.append({"loss": r.label, "value": fmt(r.value), "gradient": grad, "w.r.t.": r.input_kind})
+    # (the table scrolls sideways in a narrow sidebar; the bar chart below carries the values)
     return out
 
 

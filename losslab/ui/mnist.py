@@ -36,9 +36,9 @@ def actions(config: MnistConfig | None, ready: bool) -> None:
 def render(runs: list[dict]) -> None:
     run = runs[0]
     cfg = config_from_dict(run["config"])
+    data = series(run["id"])
     status_line(run, cfg.epochs * cfg.steps_per_epoch)
     stop_button(runs, key="mn_stop")
-    data = series(run["id"])
     c1, c2 = st.columns(2)
     with c1:
         log_y = st.toggle("Log-scale loss axis", value=False, key="mn_log")

@@ -54,6 +54,7 @@ def render(runs: list[dict]) -> None:
     """Everything a regression run shows, for one run or a comparison of several."""
     configs = [config_from_dict(r["config"]) for r in runs]
     multi = len(runs) > 1
+    data_by_run = {run["id"]: series(run["id"]) for run in runs}  # first, so the status line knows the step
     for run, cfg in zip(runs, configs):
         status_line(run, cfg.epochs, title=LOSSES[cfg.loss].label if multi else None)
     stop_button(runs, key="reg_stop")
@@ -63,16 +64,19 @@ def render(runs: list[dict]) -> None:
     smoothing = c2.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
     curves, lines = [], []
     for run, cfg in zip(runs, configs):
-        data = series(run["id"])
+        data = data_by_run[run["id"]]
         name = LOSSES[cfg.loss].label if multi else "training loss"
         key = "train/mse" if multi else "train/loss"
         if key in data:
             curves.append({"name": name, "steps": data[key][0], "values": data[key][1]})
         snap = service().latest_snapshot(run["id"], "line")
         if snap:
-            lines.append({"name": f"{name} (step {snap[0]:,})", "slope": snap[1]["slope"],
+            line_name = LOSSES[cfg.loss].label if multi else "fitted line"
+            lines.append({"name": f"{line_name} (step {snap[0]:,})", "slope": snap[1]["slope"],
                           "intercept": snap[1]["intercept"]})
-    y_title = "MSE on the data (kg²) — the same yardstick for every loss" if multi else \
+    if multi:
+        st.caption("Curves show each run's MSE on all points: one yardstick for every loss.")
+    y_title = "MSE on all points (kg²)" if multi else \
         f"{LOSSES[configs[0].loss].label} loss" + (" (kg²)" if configs[0].loss == "mse" else "")
     left, right = st.columns([1, 1])
     with left:

@@ -96,7 +96,14 @@ def shot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact (and under docs/ when asked to)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    # Streamlit scrolls inside its main container, so "full page" needs a viewport as tall as it.
+    size = page.viewport_size
+    height = page.evaluate("() => { const m = document.querySelector(\"[data-testid='stMain']\");"
+                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height + 40, 5000))})
+    page.wait_for_timeout(700)  # let Plotly re-lay out at the new size
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     if os.environ.get("LOSSLAB_UPDATE_DOCS"):
         shutil.copyfile(path, ROOT / "docs" / f"{name}.png")
     return path

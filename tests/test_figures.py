@@ -1,0 +1,96 @@
+"""Pure figure builders: traces, axis titles with units, the confusion matrix from a known snapshot."""
+
+import base64
+import math
+
+import pytest
+
+from losslab import figures, panel
+
+
+def _titles(fig):
+    return fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+
+
+def test_loss_curves_traces_axes_log_and_downsampling():
+    steps = list(range(1, 10_001))
+    fig = figures.loss_curves([{"name": "mse", "steps": steps, "values": [1 / s for s in steps]},
+                               {"name": "mae", "steps": [1, 2], "values": [3.0, float("nan")]}], log_y=True)
+    title, x, y = _titles(fig)
+    assert title == "Training loss" and "step" in x and "log scale" in y
+    assert fig.layout.yaxis.type == "log" and fig.layout.uirevision == "keep"
+    assert [t.name for t in fig.data] == ["mse", "mae"]
+    assert len(fig.data[0].x) <= 2000 and fig.data[0].x[0] == 1 and fig.data[0].x[-1] == 10_000
+    assert fig.data[1].y[1] is None  # NaN becomes a gap, not invalid JSON
+
+
+def test_smoothing_adds_a_faint_raw_trace():
+    fig = figures.loss_curves([{"name": "a", "steps": [1, 2, 3], "values": [3.0, 1.0, 2.0]}], smoothing=0.5)
+    assert len(fig.data) == 2 and fig.data[0].opacity == 0.25
+    assert fig.data[1].y[0] == pytest.approx(3.0)  # debiased: the first smoothed point is the first value
+
+
+def test_regression_fit_draws_data_outliers_optimum_and_lines():
+    fig = figures.regression_fit([150, 160, 170, 165], [50, 60, 70, 100], [{"name": "fit", "slope": 1.0,
+                                                                          "intercept": -100}],
+                                 optimum=(0.9, -80), n_data=3)
+    assert [t.name for t in fig.data] == ["data", "outliers", "least-squares line (all points)", "fit"]
+    assert _titles(fig)[1:] == ("height (cm)", "weight (kg)")
+    assert list(fig.data[1].x) == [165]
+    assert fig.data[3].y[0] == pytest.approx(1.0 * fig.data[3].x[0] - 100)
+
+
+def test_residuals_are_coloured_by_sign():
+    fig = figures.residuals([1, 2], [0.5, -0.5])
+    assert list(fig.data[0].marker.color) == ["#1f77b4", "#d62728"]
+    assert "kg" in fig.layout.yaxis.title.text
+
+
+def _digit(label, pred):
+    probs = [0.0] * 10
+    probs[pred] = 1.0
+    return {"index": 0, "label": label, "pred": pred, "probs": probs,
+            "image": base64.b64encode(bytes(range(256)) * 3 + bytes(16)).decode()}
+
+
+def test_confusion_matrix_from_a_known_snapshot():
+    confusion = [[0] * 10 for _ in range(10)]
+    confusion[3][3], confusion[3][5], confusion[7][1] = 8, 2, 4
+    snap = {"confusion": confusion, "accuracy": 0.5}
+    fig = figures.confusion_matrix(snap)
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and heat.z[3][5] == 2 and heat.z[7][1] == 4
+    title, x, y = _titles(fig)
+    assert "accuracy 50.0 %" in title and x == "predicted digit" and y == "true digit"
+    per_class = figures.per_class_accuracy(snap)
+    assert per_class.data[0].y[3] == pytest.approx(80.0) and per_class.data[0].y[7] == 0.0
+
+
+def test_digits_grid_marks_mistakes():
+    fig = figures.digits_grid([_digit(1, 1), _digit(4, 9)], columns=2)
+    titles = [a.text for a in fig.layout.annotations]
+    assert any("1 → 1 ✓" in t for t in titles) and any("4 → 9 ✗" in t and "#d62728" in t for t in titles)
+    assert [t.type for t in fig.data] == ["heatmap", "bar", "heatmap", "bar"]
+    assert len(fig.data[0].z) == 28
+
+
+def test_accuracy_curve_in_percent():
+    fig = figures.accuracy_curve([10, 20], [0.5, 0.9])
+    assert list(fig.data[0].y) == [50.0, 90.0] and fig.layout.yaxis.title.text == "accuracy (%)"
+
+
+def test_loss_bars_sorted_with_inf_and_nan_labelled():
+    rows = panel.binary_rows(1, 0.0)
+    fig = figures.loss_bars(rows)
+    bar = fig.data[0]
+    assert bar.y[-1] == "BCE on probabilities (naive)" and bar.text[-1] == "∞"
+    assert all(math.isfinite(v) for v in bar.x)
+
+
+def test_loss_sweep_two_panels_with_marker():
+    curves = panel.sweep("regression", ["mse", "mae"], 0.0, [-1.0, 0.0, 1.0])
+    fig = figures.loss_sweep(curves, {"mse": "MSE", "mae": "MAE"}, x_title="ŷ", marker=1.0)
+    names = [t.name for t in fig.data if t.showlegend is not False and t.mode == "lines"]
+    assert names == ["MSE", "MAE"]
+    assert fig.layout.xaxis2.title.text == "ŷ" and fig.layout.yaxis2.title.text == "gradient"
+    assert list(curves["mse"][1]) == [1.0, 0.0, 1.0] and list(curves["mse"][2]) == [-2.0, 0.0, 2.0]
