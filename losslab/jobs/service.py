@@ -217,9 +217,8 @@ class JobService:
         `interrupted` (their committed metrics stay). Queued runs stay queued: they never
         started, so running them now loses nothing and repeats nothing."""
         with Transaction(self.conn) as c:
-            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = "
-                            "'The server restarted while this run was training; its metrics up to then are kept.' "
-                            "WHERE status = 'running'", (now(),))
+            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ? WHERE status = 'running'",
+                            (now(), store.INTERRUPTED_MESSAGE))
         return cur.rowcount
 
     def prune(self, owner: Optional[str] = None) -> int:

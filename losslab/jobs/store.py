@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+INTERRUPTED_MESSAGE = "The server restarted while this run was training; its metrics up to then are kept."
 FINAL_STATUSES = ("completed", "stopped", "diverged", "failed", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
 

@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .store import Transaction, connect, encode_value, now
+from .store import INTERRUPTED_MESSAGE, Transaction, connect, encode_value, now
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
 STOP_CHECK_SECONDS = 0.1
@@ -108,7 +108,7 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         result = train(config_from_json(config_json), reporter, reporter.should_stop)
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
-        error = None
+        error = INTERRUPTED_MESSAGE if reporter.orphaned else None
         if result.status == "diverged":
             error = (f"The loss became NaN or infinite at step {result.diverged_at}: "
                      f"the learning rate is too high for this loss and data.")

@@ -61,7 +61,7 @@ def stop_button(runs: list[dict], key: str) -> None:
 PAGES = {"regression": "app_pages/regression.py", "mnist": "app_pages/mnist.py"}
 
 
-def live(run_ids: list[str], render: Callable[[list[dict]], None], key: str, task: str) -> None:
+def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) -> None:
     """Render runs with `render(runs)`, re-rendering every second while any is active."""
     runs = service().runs_by_id(run_ids)
     if not runs:

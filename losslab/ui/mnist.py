@@ -81,4 +81,4 @@ def render(runs: list[dict]) -> None:
 
 
 def show(run_ids: list[str]) -> None:
-    live(run_ids[:1], render, key="mn_live", task="mnist")
+    live(run_ids[:1], render, task="mnist")

@@ -115,4 +115,4 @@ def _final_table(runs, configs, slope, intercept):
 
 
 def show(run_ids: list[str]) -> None:
-    live(run_ids, render, key="reg_live", task="regression")
+    live(run_ids, render, task="regression")

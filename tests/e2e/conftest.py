@@ -65,9 +65,17 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, real_mnist_dir):
+def server(tmp_path_factory):
+    """A server with the real MNIST installed when ../shared/datasets/mnist exists, else without."""
+    from losslab import datasets
+    from tests.conftest import REAL_MNIST
+
     home = tmp_path_factory.mktemp("home")
-    srv = Server(home, real_mnist_dir).start()
+    data = None
+    if (REAL_MNIST / "train-images-idx3-ubyte.gz").exists():
+        data = home / "mnist"
+        datasets.install_mnist_from(REAL_MNIST, data)
+    srv = Server(home, data).start()
     yield srv
     srv.stop()
 

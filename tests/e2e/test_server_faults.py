@@ -26,39 +26,33 @@ def wait(predicate, timeout=60.0):
     raise AssertionError("not reached in time")
 
 
-def test_restart_with_active_runs_every_run_ends_with_metrics(tmp_path):
+def open_home(browser, url):
+    """A visit starts the server's session and with it the worker pool (and its recovery)."""
+    pg = browser.new_page()
+    pg.goto(url)
+    pg.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')")
+    pg.close()
+
+
+def test_restart_with_active_runs_every_run_ends_with_metrics(tmp_path, browser):
     srv = Server(tmp_path, None).start()
-    # This process only queues runs and reads; the server's workers train them.
+    # This process only queues runs and reads them; the server's workers train them.
     svc = JobService(tmp_path / "losslab.sqlite3", max_per_owner=10)
-    # The server starts its workers with its first session: open one.
-    import urllib.request
-
-    urllib.request.urlopen(srv.url + "/").read()
-    from playwright.sync_api import sync_playwright  # the page's session starts the worker pool
-
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium missing")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pg = b.new_page()
-        pg.goto(srv.url)
-        pg.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')")
-        ids = [svc.submit(RegressionConfig(epochs=100_000, seed=i), "alice") for i in range(3)]
-        wait(lambda: sum(bool(svc.metrics(i)) for i in ids) >= 2)  # two workers busy, one queued
-        before = {i: len(svc.metrics(i).get("train/loss", ([], []))[0]) for i in ids}
-        srv.stop(kill=True)  # the server dies without warning
-        time.sleep(1.0)
-        srv.start(port=srv.port)
-        pg.goto(srv.url)  # its first session starts the pool, which recovers
-        pg.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')")
-        b.close()
+    open_home(browser, srv.url)
+    ids = [svc.submit(RegressionConfig(epochs=100_000, seed=i), "alice") for i in range(3)]
+    wait(lambda: sum(bool(svc.metrics(i)) for i in ids) >= 2)  # two workers busy, one queued
+    before = {i: len(svc.metrics(i).get("train/loss", ([], []))[0]) for i in ids}
+    srv.stop(kill=True)  # the server dies without warning, mid-run
+    time.sleep(1.0)
+    srv.start(port=srv.port)
+    open_home(browser, srv.url)
     runs = {i: wait(lambda i=i: (r := svc.get(i)) and r["status"] != "running" and r) for i in ids}
     interrupted = [i for i, r in runs.items() if r["status"] == "interrupted"]
     assert len(interrupted) >= 2, {i: r["status"] for i, r in runs.items()}
     for i in interrupted:
         assert len(svc.metrics(i)["train/loss"][0]) >= before[i] > 0  # committed metrics survive
-    for i in ids:
+        assert "restarted" in runs[i]["error"]
+    for i in ids:  # the queued one runs after the restart; stop it to finish
         svc.stop(i, "alice")
         assert wait(lambda i=i: svc.get(i)["status"] in FINAL_STATUSES)
     srv.stop()
