@@ -2,10 +2,9 @@
 
 import streamlit as st
 
-from losslab.losses import LOSSES
 from losslab.ui import mnist as lab
-from losslab.ui.controls import mnist_controls
-from losslab.ui.regression import page_runs
+from losslab.ui.controls import loss_card, mnist_controls
+from losslab.ui.live import page_runs
 
 st.title("🔢 MNIST lab")
 st.caption("Ten scores per 28×28 image, one per digit; the loss turns them into a lesson for the weights.")
@@ -15,11 +14,7 @@ with controls:
     ready = lab.data_ready()
     config = mnist_controls()
     lab.actions(config, ready)
-    if config is not None:
-        loss = LOSSES[config.loss]
-        st.markdown(f"**{loss.label}**")
-        st.latex(loss.formula)
-        st.caption(loss.explanation)
+    loss_card(config)
 with view:
     run_ids = page_runs()
     if run_ids:

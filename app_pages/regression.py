@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from losslab.losses import LOSSES
 from losslab.ui import regression as lab
-from losslab.ui.controls import regression_controls
+from losslab.ui.controls import loss_card, regression_controls
+from losslab.ui.live import page_runs
 
 st.title("📈 Regression lab")
 st.caption("A straight line, weight = slope · height + intercept, trained by gradient descent on the loss you choose.")
@@ -13,13 +13,9 @@ controls, view = st.columns([1, 2.4], gap="large")
 with controls:
     config = regression_controls()
     lab.actions(config)
-    if config is not None:
-        loss = LOSSES[config.loss]
-        st.markdown(f"**{loss.label}**")
-        st.latex(loss.formula)
-        st.caption(loss.explanation)
+    loss_card(config)
 with view:
-    run_ids = lab.page_runs()
+    run_ids = page_runs()
     if run_ids:
         lab.show(run_ids)
     else:

@@ -68,7 +68,7 @@ if ! buildah images --quiet "$BASE" >/dev/null 2>&1; then
   buildah rm "$ctr" >/dev/null
 fi
 echo "== buildah build (isolation chroot) on $BASE"
-buildah build --isolation chroot --layers -t localhost/losslab:check --build-arg "BASE_IMAGE=$BASE" \
+buildah build --isolation chroot --layers --format docker -t localhost/losslab:check --build-arg "BASE_IMAGE=$BASE" \
   --build-arg PYTHON=python3 "${ARGS[@]}" .
 echo "== start the app from the image"
 ctr=$(buildah from localhost/losslab:check)
@@ -78,4 +78,8 @@ buildah run --isolation chroot --env LOSSLAB_HOME=/tmp/losslab-data "$ctr" -- \
 RUNNER=$!
 trap 'kill $RUNNER 2>/dev/null || true; buildah rm "$ctr" >/dev/null 2>&1 || true; rm -rf build-data' EXIT
 probe
+echo "healthcheck command inside the container: exit $(buildah run --isolation chroot "$ctr" -- python -c \
+  "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:$PORT/_stcore/health', timeout=4).read() != b'ok')" \
+  >/dev/null 2>&1; echo $?)"
+echo "HEALTHCHECK kept in the image: $(buildah inspect --format '{{.Docker.Config.Healthcheck.Test}}' localhost/losslab:check | cut -c1-60)"
 echo "image: $(buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' localhost/losslab:check)"

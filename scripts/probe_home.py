@@ -16,4 +16,9 @@ with sync_playwright() as p:
     page.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')", timeout=60_000)
     print(f"browser: home page rendered in {time.perf_counter() - t0:.1f} s; MNIST lab link present: "
           f"{'MNIST lab' in page.inner_text('body')}")
+    page.goto(url + "/mnist")
+    page.wait_for_function("() => document.body.innerText.includes('MNIST lab')", timeout=60_000)
+    page.wait_for_timeout(1500)
+    missing = "MNIST is not installed" in page.inner_text("body")
+    print(f"browser: MNIST lab {'says MNIST is missing' if missing else 'has MNIST inside the image (Start enabled)'}")
     browser.close()

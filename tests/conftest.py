@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,14 @@ def real_mnist(real_mnist_dir, monkeypatch):
     datasets.mnist_tensors.cache_clear()
     yield real_mnist_dir
     datasets.mnist_tensors.cache_clear()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02):
+    """Poll until predicate() is truthy and return its value; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not reached in {timeout} s")

@@ -25,12 +25,13 @@ def app_env(tmp_path, monkeypatch, tiny_mnist):
 
 
 def app(page=None, query=None):
+    """Open the app, then `page` with `query` in its URL, as a visitor following a link would."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if query:
-        at.query_params.update(query)
     at.run()
     if page:
         at.switch_page(page)
+        if query:
+            at.query_params.update(query)
         at.run()
     return at
 
@@ -110,21 +111,13 @@ def test_bad_widget_combination_gets_one_sentence_and_no_run(app_env):
     ({"speed": "3"}, "Ignored `speed=3`"),
 ])
 def test_bad_url_parameters_get_a_clear_message(app_env, query, needle):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.query_params.update(query)
-    at.run()
+    at = app("app_pages/regression.py", query)
     assert not at.exception, at.exception
     assert any(needle in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_url_prefills_the_form(app_env):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.query_params.update({"loss": "huber", "loss_param": "3", "lr": "0.05"})
-    at.run()
+    at = app("app_pages/regression.py", {"loss": "huber", "loss_param": "3", "lr": "0.05"})
     assert at.selectbox(key="reg_loss").value == "huber"
     assert at.number_input(key="reg_param_huber").value == 3.0
     assert at.number_input(key="reg_lr").value == 0.05
@@ -136,11 +129,7 @@ def test_run_page_shows_a_finished_run(app_env):
 
     run_id = svc.submit(RegressionConfig(epochs=200), "someone-else-entirely-123")
     svc.wait(run_id, timeout=60)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.query_params["run"] = run_id
-    at.run()
+    at = app("app_pages/regression.py", {"run": run_id})
     assert not at.exception, at.exception
     assert any("completed" in m.value for m in at.markdown)
     assert not [b for b in at.button if b.key == "reg_stop"]  # not the viewer's run: no stop button

@@ -5,19 +5,14 @@ import dataclasses
 import math
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from losslab.config import MAX_LR, MnistConfig, RegressionConfig
 from losslab.jobs import service as service_mod
-from tests.conftest import ROOT
-from tests.test_app import app_env  # noqa: F401  (fixture: temporary home, tiny MNIST)
+from tests.test_app import app, app_env  # noqa: F401  (fixture: temporary home, tiny MNIST)
 
 
 def regression_page():
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.run()
+    at = app("app_pages/regression.py")
     at.radio(key="reg_data").set_value("custom").run()
     return at
 
@@ -55,11 +50,7 @@ def test_good_upload_trains_on_those_points(app_env):  # noqa: F811
 def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):  # noqa: F811
     svc = service_mod.get_service()
     run_id = svc.submit(RegressionConfig(epochs=100_000), "the-other-student-token-xyz")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.query_params["run"] = run_id
-    at.run()
+    at = app("app_pages/regression.py", {"run": run_id})
     assert not at.exception
     assert not [b for b in at.button if b.key == "reg_stop"]
     assert any("someone else started" in c.value for c in at.caption)
@@ -71,11 +62,7 @@ def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):  # noqa
 @pytest.mark.parametrize("query", [{"epochs": "nan"}, {"epochs": "1e308"}, {"lr": "-inf"}, {"seed": "-5"},
                                    {"outliers": "99999999999999999999"}, {"noise": "1e400"}, {"run": "x" * 500}])
 def test_nan_and_huge_numbers_in_the_url(app_env, query):  # noqa: F811
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/regression.py")
-    at.query_params.update(query)
-    at.run()
+    at = app("app_pages/regression.py", query)
     assert not at.exception, at.exception
     assert at.warning, "a sentence says what was ignored"
 

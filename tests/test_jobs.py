@@ -11,6 +11,7 @@ from losslab.config import RegressionConfig
 from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService, LimitError, NotAllowed, NotFound
 from losslab.series import downsample
+from tests.conftest import wait_for
 
 LONG = RegressionConfig(epochs=100_000)          # ~20 s: long enough to act on mid-run
 SLOW = RegressionConfig(epochs=2000, speed=200)   # 10 s in slow motion
@@ -30,16 +31,6 @@ def make_service(tmp_path):
     yield make
     for s in made:
         s.close()
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 def test_lifecycle_queued_running_completed(make_service):

@@ -153,3 +153,13 @@ def _build(cls, values):
     except ValueError as exc:
         st.error(f"Check the settings: {exc}.")
         return None
+
+
+def loss_card(config) -> None:
+    """The chosen loss's name, formula and plain-English explanation, beside its controls."""
+    if config is None:
+        return
+    loss = LOSSES[config.loss]
+    st.markdown(f"**{loss.label}**")
+    st.latex(loss.formula)
+    st.caption(loss.explanation)

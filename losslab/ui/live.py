@@ -10,11 +10,19 @@ import streamlit as st
 
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
-from .session import acting_token, owner, service
+from .session import acting_token, owner, run_ids_from_url, service
 
 POLL_SECONDS = 1.0
 STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
                 "failed": "❌", "interrupted": "⚠️"}
+
+
+def page_runs() -> list[str]:
+    """The run ids this page shows (from `?run=`), after saying what is wrong with a bad link."""
+    ids, problem = run_ids_from_url()
+    if problem:
+        st.warning(problem)
+    return ids
 
 
 def series(run_id: str) -> dict:

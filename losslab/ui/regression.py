@@ -10,7 +10,7 @@ from ..jobs.service import JobError
 from ..losses import LOSSES, losses_for
 from ..training import regression_points
 from .live import fmt, live, series, status_line, stop_button
-from .session import owner, run_ids_from_url, service, show_runs_in_url
+from .session import owner, service, show_runs_in_url
 
 
 def start(configs: list[RegressionConfig], label: str | None = None) -> None:
@@ -41,13 +41,6 @@ def actions(config: RegressionConfig | None) -> None:
         st.caption("Add outliers first: MSE's line is dragged towards them, MAE's and Huber's barely move.")
         if st.button("Compare", disabled=config is None or not names, key="reg_compare_go"):
             start([config.replace(loss=n, loss_param=None) for n in names], label="compare")
-
-
-def page_runs() -> list[str]:
-    ids, problem = run_ids_from_url()
-    if problem:
-        st.warning(problem)
-    return ids
 
 
 def render(runs: list[dict]) -> None:

@@ -11,19 +11,14 @@ import pytest
 from losslab.config import RegressionConfig
 from losslab.jobs.service import JobService
 from losslab.jobs.store import FINAL_STATUSES
+from tests.conftest import wait_for
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
 
 def wait(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("not reached in time")
+    return wait_for(predicate, timeout, interval=0.1)
 
 
 def open_home(browser, url):
