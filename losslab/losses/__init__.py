@@ -1,0 +1,110 @@
+"""The loss registry: every loss written from scratch, with its formula, an explanation,
+its torch counterpart (for the tests) and its gradient with respect to the prediction.
+
+Adding a loss is one function plus one `register(...)` call in the module of its task
+(regression.py, classification.py, distribution.py); pages, the side panel, configs and the
+CLI all read `LOSSES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+
+TASKS = ("regression", "binary", "multiclass", "distribution")
+
+# What the prediction tensor means for each kind of loss, shown next to gradients.
+INPUT_KINDS = {
+    "value": "ŷ",
+    "probability": "p",
+    "logit": "z (logit)",
+    "logits": "z (logits)",
+    "distribution": "Q",
+    "log_distribution": "log Q",
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """The one tunable number a loss may have (Huber's δ, focal's γ, ...)."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    help: str
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One registry entry. `fn(pred, target, param)` returns the batch mean as a 0-d tensor."""
+
+    name: str
+    label: str
+    task: str
+    input_kind: str
+    formula: str
+    explanation: str
+    fn: Callable[[torch.Tensor, torch.Tensor, Optional[float]], torch.Tensor]
+    reference: Callable[[torch.Tensor, torch.Tensor, Optional[float]], torch.Tensor]
+    param: Optional[Param] = None
+    # The naive forms break at p = 0/1 or empty bins; they name their stable sibling.
+    stable_form: Optional[str] = None
+    # True when `reference` is torch's own fused kernel for the same formula (tests prove they
+    # agree): training then uses it, ~18 % faster per MNIST step than the from-scratch form.
+    fused: bool = False
+
+    @property
+    def train_fn(self):
+        return self.reference if self.fused else self.fn
+
+    def resolve_param(self, value: Optional[float]) -> Optional[float]:
+        if self.param is None:
+            return None
+        return self.param.default if value is None else float(value)
+
+    def __call__(self, pred, target, param: Optional[float] = None) -> torch.Tensor:
+        return self.fn(pred, target, self.resolve_param(param))
+
+    def value_and_grad(self, pred, target, param: Optional[float] = None):
+        """Loss value and d(loss)/d(pred), both as float64 tensors (autograd through `fn`)."""
+        p = torch.as_tensor(pred, dtype=torch.float64).detach().clone().requires_grad_(True)
+        t = torch.as_tensor(target, dtype=torch.float64 if target_is_float(self) else torch.long)
+        value = self.fn(p, t, self.resolve_param(param))
+        (grad,) = torch.autograd.grad(value, p, allow_unused=True)
+        if grad is None:
+            grad = torch.zeros_like(p)
+        return value.detach(), grad.detach()
+
+
+def target_is_float(loss: Loss) -> bool:
+    """Multiclass targets are class indices; every other target is a float tensor."""
+    return loss.task != "multiclass"
+
+
+LOSSES: dict[str, Loss] = {}
+
+
+def register(loss: Loss) -> Loss:
+    if loss.task not in TASKS:
+        raise ValueError(f"unknown task {loss.task!r}")
+    LOSSES[loss.name] = loss
+    return loss
+
+
+def losses_for(task: str) -> list[Loss]:
+    """Registry entries that fit a task, in registration order."""
+    return [loss for loss in LOSSES.values() if loss.task == task]
+
+
+def get_loss(name: str) -> Loss:
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {name!r}") from None
+
+
+# The task modules register their losses on import; order here is the order pages list them.
+from . import regression, classification, distribution  # noqa: E402,F401

@@ -1,0 +1,137 @@
+"""Classification losses: binary (a probability p or a logit z against a label 0/1) and
+multiclass (logits z of shape (n, K) against integer classes)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import Loss, Param, register
+
+
+# --- binary: label y in {0, 1}; prediction is a probability p or a logit z -----------------
+
+def _bce_naive(p, y, _):
+    # The seed's textbook form: log(0) = -inf, so p = 0 or 1 with the wrong label gives inf,
+    # and 0 * log(0) gives NaN even when the label is right.
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+
+
+def _bce_logits(z, y, _):
+    # max(z, 0) - z*y + log(1 + exp(-|z|)): never exponentiates a large positive number.
+    return (z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))).mean()
+
+
+def _hinge(z, y, _):
+    s = 2 * y - 1  # labels {0, 1} -> signs {-1, +1}
+    return torch.relu(1 - s * z).mean()
+
+
+def _hinge_reference(z, y, _):
+    # multi_margin_loss on the two scores (-z/2, z/2) is max(0, 1 - s z) / 2 per sample.
+    scores = torch.stack([-z / 2, z / 2], dim=-1).reshape(-1, 2)
+    return 2 * F.multi_margin_loss(scores, y.reshape(-1).long())
+
+
+def _binary_focal(z, y, gamma):
+    p = torch.sigmoid(z)
+    ce = _bce_logits_elementwise(z, y)
+    p_t = p * y + (1 - p) * (1 - y)
+    return ((1 - p_t) ** gamma * ce).mean()
+
+
+def _bce_logits_elementwise(z, y):
+    return z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))
+
+
+def _binary_focal_reference(z, y, gamma):
+    from torchvision.ops import sigmoid_focal_loss
+
+    return sigmoid_focal_loss(z, y, alpha=-1, gamma=gamma, reduction="mean")
+
+
+register(Loss(
+    "bce", "BCE on probabilities (naive)", "binary", "probability",
+    r"-\frac{1}{n}\sum_i \big[y_i \log p_i + (1-y_i)\log(1-p_i)\big]",
+    "Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
+    "log 0 = -∞ gives inf, and 0·log 0 gives NaN.",
+    _bce_naive, lambda p, y, _: F.binary_cross_entropy(p, y), stable_form="bce_logits"))
+register(Loss(
+    "bce_logits", "BCE with logits (stable)", "binary", "logit",
+    r"\frac{1}{n}\sum_i \big[\max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})\big]",
+    "The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
+    _bce_logits, lambda z, y, _: F.binary_cross_entropy_with_logits(z, y), fused=True))
+register(Loss(
+    "hinge", "Hinge", "binary", "logit",
+    r"\frac{1}{n}\sum_i \max(0,\, 1 - s_i z_i),\quad s_i = 2y_i - 1",
+    "The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
+    "contributing at all.",
+    _hinge, _hinge_reference))
+register(Loss(
+    "binary_focal", "Focal, binary (γ)", "binary", "logit",
+    r"\frac{1}{n}\sum_i (1-p_{t,i})^{\gamma}\,\mathrm{BCE}(z_i, y_i)",
+    "BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
+    _binary_focal, _binary_focal_reference,
+    Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain BCE; larger γ ignores easy examples more")))
+
+
+# --- multiclass: logits z of shape (n, K) and integer class labels -------------------------
+
+def _cross_entropy(z, y, smoothing):
+    logp = torch.log_softmax(z, dim=-1)
+    nll = -logp.gather(-1, y.unsqueeze(-1)).squeeze(-1)  # the seed's "gather the true class"
+    if not smoothing:
+        return nll.mean()
+    uniform = -logp.mean(dim=-1)
+    return ((1 - smoothing) * nll + smoothing * uniform).mean()
+
+
+def _mse_onehot(z, y, _):
+    p = torch.softmax(z, dim=-1)
+    onehot = F.one_hot(y, z.shape[-1]).to(p.dtype)
+    return ((p - onehot) ** 2).sum(dim=-1).mean()
+
+
+def _focal(z, y, gamma):
+    logp = torch.log_softmax(z, dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
+    return (-(1 - logp.exp()) ** gamma * logp).mean()
+
+
+def _focal_reference(z, y, gamma):
+    logp = F.log_softmax(z, dim=-1)
+    return F.nll_loss((1 - logp.exp()) ** gamma * logp, y)
+
+
+def _multi_hinge(z, y, _):
+    true = z.gather(-1, y.unsqueeze(-1))
+    margins = torch.relu(1 - true + z)
+    margins = margins * (1 - F.one_hot(y, z.shape[-1]).to(z.dtype))  # the true class is not a rival
+    return (margins.sum(dim=-1) / z.shape[-1]).mean()
+
+
+register(Loss(
+    "cross_entropy", "Cross-entropy (label smoothing)", "multiclass", "logits",
+    r"-\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}",
+    "Minus the log of the probability given to the true class: a confident mistake costs a lot, "
+    "and the gradient softmax − onehot never vanishes while the model is wrong.",
+    _cross_entropy, lambda z, y, s: F.cross_entropy(z, y, label_smoothing=s),
+    Param("label_smoothing", 0.0, 0.0, 0.99, "aim for 1 − ε on the true class, ε/K on the others"),
+    fused=True))
+register(Loss(
+    "mse_onehot", "MSE on one-hot probabilities", "multiclass", "logits",
+    r"\frac{1}{n}\sum_i \sum_k (\mathrm{softmax}(z_i)_k - [k = y_i])^2",
+    "Squared error on probabilities. Its gradient goes through the softmax and fades when the model is "
+    "confidently wrong, which is why cross-entropy trains classifiers faster.",
+    _mse_onehot, lambda z, y, _: F.mse_loss(torch.softmax(z, -1), F.one_hot(y, z.shape[-1]).to(z.dtype),
+                                            reduction="sum") / z.shape[0]))
+register(Loss(
+    "focal", "Focal (γ)", "multiclass", "logits",
+    r"-\frac{1}{n}\sum_i (1-p_{y_i})^{\gamma}\log p_{y_i}",
+    "Cross-entropy down-weighted for examples the model already gets right with confidence.",
+    _focal, _focal_reference,
+    Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain cross-entropy")))
+register(Loss(
+    "multi_hinge", "Multiclass hinge", "multiclass", "logits",
+    r"\frac{1}{nK}\sum_i \sum_{k\ne y_i} \max(0,\, 1 - z_{i,y_i} + z_{i,k})",
+    "Wants the true class's score to beat every other score by a margin of 1; beyond that it stops caring.",
+    _multi_hinge, lambda z, y, _: F.multi_margin_loss(z, y)))
