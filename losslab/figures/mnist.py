@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..snapshots import decode_image
-from .common import layout
+from .common import PLAIN, layout
 
 
 def accuracy_curve(steps, accuracy, *, name: str = "test accuracy") -> go.Figure:
@@ -76,5 +76,5 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "Test digi
     fig.update_annotations(font_size=15)
     fig.update_layout(title=dict(text=title + " (bars: probability of each class 0–9)", font=dict(size=20)),
                       height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
-                      template="plotly_white", showlegend=False)
+                      showlegend=False, **PLAIN)
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 from ..series import downsample
@@ -18,10 +19,10 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
         steps, values = downsample(c["steps"], c["values"], MAX_POINTS)
         color = c.get("color", COLORS[i % len(COLORS)])
         if smoothing > 0:
-            fig.add_scatter(x=steps, y=finite(values), name=f"{c['name']} (raw)", mode="lines",
+            fig.add_scatter(x=np.asarray(steps), y=finite(values), name=f"{c['name']} (raw)", mode="lines",
                             line=dict(color=color, width=1), opacity=0.25, showlegend=False)
             values = smooth(values, smoothing)
-        fig.add_scatter(x=steps, y=finite(values), name=c["name"], mode="lines",
+        fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines",
                         line=dict(color=color, width=3, dash=c.get("dash", "solid")))
     layout(fig, title, x_title, y_title + (" (log scale)" if log_y else ""))
     if log_y:

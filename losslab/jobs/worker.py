@@ -137,6 +137,12 @@ def _flush_quietly(reporter):
 def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float = 0.05) -> None:
     """The body of a worker process: import torch once, then claim and run until the parent dies."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+    # Training yields to the web server: on a class server the pages stay responsive while
+    # every core trains (a run takes a little longer instead of every page loading slowly).
+    try:
+        os.nice(int(os.environ.get("LOSSLAB_WORKER_NICE", "10")))
+    except (OSError, ValueError):
+        pass
     import torch
 
     torch.set_num_threads(max(1, threads))

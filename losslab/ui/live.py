@@ -87,7 +87,12 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def view():
         current = service().runs_by_id(run_ids)
-        render(current)
+        if all(r["status"] == "queued" for r in current):
+            for r in current:  # nothing to draw yet: a cheap poll while the class waits
+                status_line(r)
+            stop_button(current, key="queued_stop")
+        else:
+            render(current)
         if active and not any(r["status"] in ACTIVE_STATUSES for r in current):
             st.rerun()  # the last run ended: one full rerun turns polling off
 

@@ -5,6 +5,7 @@ It is a fragment: moving a slider reruns only the panel, not the page's charts."
 
 from __future__ import annotations
 
+import functools
 import math
 
 import streamlit as st
@@ -82,8 +83,18 @@ def _inputs(task: str) -> None:
         st.caption("Bin weights are normalised to sum to 1. Set a bin to 0 to see the naive KL break.")
 
 
+@functools.lru_cache(maxsize=512)
+def _view(task: str, inputs: tuple):
+    """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
+    same inputs (the common case: the slider did not move) must not cost a recomputation."""
+    rows, marker = compute(task, dict(inputs))
+    return rows, marker, figures.loss_bars(rows)
+
+
 def _outputs(task: str) -> None:
-    rows, marker = compute(task, st.session_state)
+    inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
+                          if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
+    rows, marker, bars = _view(task, inputs)
     st.session_state["panel_marker"] = marker
     if task == "multiclass":
         st.caption("softmax probabilities: " + ", ".join(f"{p:.3f}" for p in panel.softmax(
@@ -92,7 +103,7 @@ def _outputs(task: str) -> None:
         info = panel.information(marker["p"], marker["q"])
         st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " (nats)")
     st.dataframe(table(rows), hide_index=True, key="panel_table")
-    st.plotly_chart(figures.loss_bars(rows), key="panel_bars", config={"displayModeBar": False})
+    st.plotly_chart(bars, key="panel_bars", config={"displayModeBar": False})
     for r in rows:
         if r.note:
             st.warning(f"**{r.label}**: {r.note}")

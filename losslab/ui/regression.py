@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from .. import datasets, figures
-from ..config import RegressionConfig, config_from_dict
+from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..jobs.service import JobError
 from ..losses import LOSSES, losses_for
 from ..training import regression_points
@@ -75,9 +77,8 @@ def render(runs: list[dict]) -> None:
     with left:
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
                                             title="Loss while training"), key="reg_loss_chart")
-    xs, ys, n_data = regression_points(configs[0])
+    xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
-    slope, intercept = datasets.least_squares(xs, ys)
     with right:
         st.plotly_chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
                         key="reg_fit_chart")
@@ -87,6 +88,13 @@ def render(runs: list[dict]) -> None:
             st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
                                               y_title="residual y − ŷ" + (" (kg)" if configs[0].data != "custom" else "")), key="reg_resid_chart")
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _data(config_json: str):
+    """A run's points and their least-squares line, computed once per config, not per poll."""
+    xs, ys, n_data = regression_points(config_from_json(config_json))
+    return xs, ys, n_data, datasets.least_squares(xs, ys)
 
 
 def _axes(cfg: RegressionConfig) -> dict:
