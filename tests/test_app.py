@@ -133,3 +133,26 @@ def test_run_page_shows_a_finished_run(app_env):
     assert not at.exception, at.exception
     assert any("completed" in m.value for m in at.markdown)
     assert not [b for b in at.button if b.key == "reg_stop"]  # not the viewer's run: no stop button
+
+
+def test_runs_csv_holds_every_metric_row(app_env):
+    from losslab.config import RegressionConfig
+    from losslab.ui.runs import csv_bytes
+
+    svc = service_mod.get_service()
+    run_id = svc.submit(RegressionConfig(epochs=120), "csv-owner-token-abcdefghij")
+    svc.wait(run_id, timeout=60)
+    lines = csv_bytes([run_id]).decode().splitlines()
+    assert lines[0] == "run,step,epoch,split,name,value,time"
+    assert len(lines) == 1 + 2 * 120  # loss and mse at every step
+    assert lines[1].startswith(f"{run_id},1,1,train,")
+
+
+def test_lecturer_view_unlocks_with_the_admin_token(app_env, monkeypatch):
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "lecture-secret")
+    at = app("app_pages/admin.py")
+    at.text_input(key="admin_input").set_value("wrong").run()
+    assert any("not the server's LOSSLAB_ADMIN_TOKEN" in e.value for e in at.error)
+    at.text_input(key="admin_input").set_value("lecture-secret").run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Workers alive" for m in at.metric)

@@ -106,6 +106,7 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     # Streamlit scrolls inside its main container, so "full page" needs a viewport as tall as it.
     size = page.viewport_size
+    page.evaluate("() => document.querySelector(\"[data-testid='stMain']\")?.scrollTo(0, 0)")
     height = page.evaluate("() => { const m = document.querySelector(\"[data-testid='stMain']\");"
                            " return m ? m.scrollHeight : document.body.scrollHeight; }")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height + 40, 5000))})

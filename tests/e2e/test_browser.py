@@ -36,7 +36,7 @@ def last_plotted_step(page, title: str) -> int:
         for (const el of document.querySelectorAll('.js-plotly-plot')) {
             const t = el.layout && el.layout.title && el.layout.title.text;
             if (t && t.includes(title))
-                return Math.max(0, ...el.data.flatMap(tr => tr.x ? Array.from(tr.x) : []));
+                return Math.max(0, ...(el._fullData || []).flatMap(tr => tr.x ? Array.from(tr.x) : []));
         }
         return -1; }""", title)
 
@@ -74,17 +74,27 @@ def test_regression_run_start_live_stop_and_reopen(server, page):
 
 
 def test_regression_seed_result_in_the_browser(server, page):
+    from losslab.jobs.service import JobService
+
     page.goto(f"{server.url}/regression")
     wait_idle(page)
     page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_url(re.compile(r"run="))
+    run_id = page.url.split("run=")[1].split("&")[0]
     wait_status(page, {"completed"}, timeout=90)
     page.wait_for_timeout(1500)
-    rows = page.locator("[data-testid='stDataFrame']").last.inner_text()
     shot(page, "regression-lab")
-    text = page.inner_text("[data-testid='stMain']")
-    assert "completed" in text
-    # the table of final values (dataframes render in a canvas, so read the service's numbers via the page text)
-    assert rows is not None
+    final = JobService(server.home / "losslab.sqlite3").get(run_id)["final"]
+    assert final["final/mse"] == pytest.approx(1.86175, abs=0.005)  # the least-squares optimum
+    assert final["slope"] == pytest.approx(0.7487, abs=5e-4)
+    assert final["intercept"] == pytest.approx(-64.42, abs=0.1)
+    # the fitted line drawn in the page is that line
+    line = page.evaluate("""() => { for (const el of document.querySelectorAll('.js-plotly-plot'))
+        if (el.layout.title.text.includes('Data and fitted line'))
+            return el._fullData.filter(t => t.name.startsWith('fitted line')).map(t => [Array.from(t.x), Array.from(t.y)])[0];
+        }""")
+    (x0, x1), (y0, y1) = line
+    assert (y1 - y0) / (x1 - x0) == pytest.approx(final["slope"], rel=1e-4)
 
 
 def test_compare_losses_with_outliers(server, page):
@@ -120,7 +130,6 @@ def test_mnist_lab_shows_the_confusion_matrix(server, page):
 @pytest.mark.parametrize("path, name, needle", [
     ("/", "home", "see how loss functions behave"),
     ("/explorer", "loss-explorer", "Each loss as the prediction moves"),
-    ("/runs", "runs", "Runs"),
     ("/admin", "lecturer", "Lecturer"),
 ])
 def test_every_page_renders(server, page, path, name, needle):
@@ -139,3 +148,19 @@ def test_garbage_in_the_url_gets_a_sentence(server, page):
                            "document.body.innerText.includes('Ignored')")
     text = page.inner_text("[data-testid='stMain']")
     assert "is not valid" in text and "Ignored lr=nan" in text and "Traceback" not in text
+
+
+def test_runs_page_lists_my_runs_after_a_reload(server, page):
+    # The owner cookie survives reloads: the same browser finds its runs in a new session.
+    page.goto(f"{server.url}/regression?epochs=300")
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    wait_status(page, {"completed"}, timeout=60)
+    page.goto(f"{server.url}/runs")
+    page.wait_for_function("() => document.body.innerText.includes('Select rows')")
+    wait_idle(page)
+    page.wait_for_timeout(1000)
+    text = page.inner_text("[data-testid='stMain']")
+    assert "No runs yet" not in text and "Traceback" not in text
+    assert page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").count() == 1
+    shot(page, "runs")
