@@ -8,15 +8,14 @@ from losslab.ui.loss_panel import TASK_LABELS
 st.title("🔍 Loss explorer")
 st.caption("How each loss and its gradient change as the prediction moves; the side panel's choice is marked.")
 
-tabs = st.tabs([TASK_LABELS[t] for t in ("regression", "binary", "multiclass", "distribution")])
-for tab, task in zip(tabs[:3], ("regression", "binary", "multiclass")):
+TASKS = ("regression", "binary", "multiclass", "distribution")
+for tab, task in zip(st.tabs([TASK_LABELS[t] for t in TASKS]), TASKS):
     with tab:
         explorer.sweep_view(task)
         if task == "regression":
             explorer.outlier_view()
+        if task == "distribution":
+            st.caption("Set P and Q bin by bin in the side panel (task: Distributions) for H(P), H(P, Q), "
+                       "KL(P‖Q) and KL(Q‖P).")
         with st.expander("Formulas and explanations", expanded=False):
             explorer.formulas(task)
-with tabs[3]:
-    st.markdown("For distributions, set P and Q bin by bin in the side panel (task: Distributions): it shows "
-                "H(P), H(P, Q), KL(P‖Q) and KL(Q‖P), and both KL forms side by side.")
-    explorer.formulas("distribution")

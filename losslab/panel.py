@@ -114,8 +114,11 @@ def sweep(task: str, names, target, grid, params: dict | None = None) -> dict:
 
     regression: ŷ over grid with truth y = target; binary: p over grid (logit losses get
     logit(p)) with label = target; multiclass: the true class's logit over grid with the
-    other K−1 logits fixed at 0 (target = K)."""
+    other K−1 logits fixed at 0 (target = K); distribution: Q's first bin over grid, the
+    target being P (a list)."""
     params = params or {}
+    if task == "distribution":
+        return {name: _sweep_distribution(LOSSES[name], target, grid) for name in names}
     out = {}
     for name in names:
         loss = LOSSES[name]
@@ -139,6 +142,24 @@ def sweep(task: str, names, target, grid, params: dict | None = None) -> dict:
         per_point = _per_point(loss, pred.detach(), t, param)
         out[name] = (xs.tolist(), per_point, g.tolist())
     return out
+
+
+def _sweep_distribution(loss, p, grid):
+    """Q's first bin swept over `grid`, its other bins keeping P's proportions; the gradient is
+    d loss / d Q₀ (through log Q for the stable form), so both forms share one axis."""
+    tp = torch.tensor([p], dtype=torch.float64)
+    rest = tp[0, 1:]
+    rest = rest / rest.sum() if float(rest.sum()) > 0 else torch.full_like(rest, 1 / len(rest))
+    xs, values, grads = [], [], []
+    for x in grid:
+        xt = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+        q = torch.cat([xt.reshape(1), (1 - xt) * rest]).unsqueeze(0)
+        value = loss.fn(q if loss.input_kind == "distribution" else torch.log(q), tp, None)
+        (g,) = torch.autograd.grad(value, xt)
+        xs.append(float(x))
+        values.append(float(value.detach()))
+        grads.append(float(g))
+    return xs, values, grads
 
 
 def _per_point(loss, pred, t, param):

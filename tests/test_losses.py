@@ -126,3 +126,12 @@ class TestNaiveFormsBreak:
         q = torch.tensor([[0.0, 0.5, 0.5]])
         naive, _ = LOSSES["kl"].value_and_grad(q, p)
         assert math.isinf(naive.item())
+
+
+def test_stable_kl_treats_empty_bins_in_both_p_and_q_as_zero():
+    # P and Q both empty in bin 0: 0 · log(0 / 0) counts as 0; torch's kl_div says NaN here.
+    p = torch.tensor([[0.0, 0.5, 0.5]])
+    log_q = torch.log(torch.tensor([[0.0, 0.5, 0.5]]))
+    value, grad = LOSSES["kl_log"].value_and_grad(log_q, p)
+    assert value.item() == 0.0 and torch.isfinite(grad).all()
+    assert math.isnan(torch.nn.functional.kl_div(log_q, p, reduction="batchmean").item())

@@ -125,3 +125,12 @@ def test_panel_binary_at_p_zero_explains_the_inf(monkeypatch):
     assert table["BCE on probabilities (naive)"]["value"] == "∞"
     assert table["BCE with logits (stable)"]["value"] == "1000"
     assert any("log 0" in w.value for w in at.warning)
+
+
+def test_distribution_sweep_shows_where_the_naive_kl_breaks():
+    curves = panel.sweep("distribution", ["kl", "kl_log"], [0.0, 0.5, 0.3, 0.2], [0.1, 0.5])
+    assert all(math.isnan(v) for v in curves["kl"][1])  # an empty bin in P: NaN everywhere
+    # Q = (0.5, 0.5·(0.5, 0.3, 0.2)) against P: KL = Σ P log(P / Q) = log 2 for each remaining bin
+    assert curves["kl_log"][1][1] == pytest.approx(math.log(2))
+    full = panel.sweep("distribution", ["kl", "kl_log"], [0.25] * 4, [0.25, 0.5])
+    assert full["kl"][1] == pytest.approx(full["kl_log"][1]) and full["kl"][2] == pytest.approx(full["kl_log"][2])

@@ -16,8 +16,10 @@ def _kl_naive(q, p, _):
 
 
 def _kl_log(log_q, p, _):
-    # xlogy(P, P) is 0 where P = 0 (0 log 0 = 0); Q arrives as log-probabilities, never log 0.
-    return (torch.special.xlogy(p, p) - p * log_q).sum(dim=-1).mean()
+    # xlogy(P, P) is 0 where P = 0 (0 log 0 = 0), and so is the cross term P log Q there, even
+    # when Q is 0 too (torch's kl_div gives NaN for that corner). Q arrives as log-probabilities.
+    cross = torch.where(p > 0, p * log_q, torch.zeros_like(log_q))
+    return (torch.special.xlogy(p, p) - cross).sum(dim=-1).mean()
 
 
 register(Loss(

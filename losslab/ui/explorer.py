@@ -10,7 +10,9 @@ from .. import figures, panel
 from ..losses import INPUT_KINDS, LOSSES, losses_for
 
 X_TITLES = {"regression": "prediction ŷ (truth y fixed)", "binary": "predicted probability p",
-            "multiclass": "logit of the true class (other logits 0)"}
+            "multiclass": "logit of the true class (other logits 0)",
+            "distribution": "Q's first bin, Q₀ (the other bins keep P's proportions)"}
+DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN everywhere
 
 
 def sweep_view(task: str) -> None:
@@ -25,20 +27,29 @@ def sweep_view(task: str) -> None:
     elif task == "binary":
         target = marker.get("target", 1) if mine else 1
         grid = np.linspace(0.0, 1.0, 201)
-    else:
+    elif task == "multiclass":
         target = marker.get("target", 3) if mine else 3
         grid = np.linspace(-8, 8, 161)
+    else:
+        target = marker.get("p", DEFAULT_P) if mine else DEFAULT_P
+        grid = np.linspace(0.0, 1.0, 101)
     if not names:
         st.info("Pick at least one loss.")
         return
     curves = panel.sweep(task, names, target, grid)
     labels = {n: LOSSES[n].label for n in names}
-    truth = {"regression": f"y = {target:g}", "binary": f"label y = {target}", "multiclass": f"K = {target} classes"}
-    st.plotly_chart(figures.loss_sweep(curves, labels, x_title=X_TITLES[task], marker=marker.get("x") if mine else None,
-                                       marker_label="side panel", title=f"Each loss as the prediction moves ({truth[task]})"),
+    truth = {"regression": lambda: f"y = {target:g}", "binary": lambda: f"label y = {target}",
+             "multiclass": lambda: f"K = {target} classes",
+             "distribution": lambda: "P = (" + ", ".join(f"{v:.2f}" for v in target) + ")"}[task]()
+    at = marker.get("q", [None])[0] if task == "distribution" else marker.get("x")
+    st.plotly_chart(figures.loss_sweep(curves, labels, x_title=X_TITLES[task], marker=at if mine else None,
+                                       marker_label="side panel", title=f"Each loss as the prediction moves ({truth})"),
                     key=f"ex_{task}_chart")
     if not mine:
         st.caption(f"Choose the {task} task in the side panel to mark your prediction on every curve.")
+    if task == "distribution":
+        st.caption("With an empty bin in P the naive KL is NaN everywhere (0 · log 0); the stable form, with "
+                   "0 log 0 = 0, draws the curve. Both rise to ∞ as Q₀ → 0 only where P₀ > 0.")
     if task == "binary":
         st.caption("The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
                    "logit(p) and stay finite (the ends of this axis use logit ±1000).")
