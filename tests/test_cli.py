@@ -52,3 +52,23 @@ def test_mnist_seed_config_through_cli(real_mnist_dir):
     out = run("train", "mnist", "--json", env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["final"]["test/accuracy"] >= 0.913
+
+
+def test_runs_list_show_stop_on_the_same_store(tmp_path):
+    import os
+
+    from losslab.config import RegressionConfig
+    from losslab.jobs.service import JobService
+
+    svc = JobService(tmp_path / "losslab.sqlite3")
+    run_id = svc.submit(RegressionConfig(epochs=50), "owner-token-for-the-cli-test")  # queued: no workers here
+    env = dict(os.environ, LOSSLAB_HOME=str(tmp_path))
+    listed = run("runs", "list", env=env)
+    assert listed.returncode == 0 and run_id in listed.stdout and "queued" in listed.stdout
+    shown = run("runs", "show", run_id, env=env)
+    assert json.loads(shown.stdout)["config"]["epochs"] == 50 and "owner" not in json.loads(shown.stdout)
+    stopped = run("runs", "stop", run_id, env=env)
+    assert stopped.returncode == 0 and "stopped" in stopped.stdout
+    assert svc.get(run_id)["status"] == "stopped"
+    missing = run("runs", "show", "nope", env=env)
+    assert missing.returncode == 2 and "there is no run 'nope'" in missing.stderr

@@ -193,3 +193,14 @@ def test_downsample_keeps_ends_and_extremes():
     s, v = downsample(steps, values, 2000)
     assert len(s) <= 2000 and s[0] == 0 and s[-1] == 9999
     assert 99.0 in v and -5.0 in v and s == sorted(s)
+
+
+def test_retention_deletes_finished_runs_older_than_the_limit_with_their_metrics(tmp_path):
+    s = JobService(tmp_path / "r.sqlite3", retention_hours=1)
+    old, active = s.submit(SHORT, "alice"), s.submit(SHORT, "bob")
+    s.conn.execute("UPDATE runs SET status = 'completed', created = created - 7200 WHERE id = ?", (old,))
+    s.conn.execute("UPDATE runs SET created = created - 7200 WHERE id = ?", (active,))  # still queued: kept
+    s.conn.execute("INSERT INTO metrics VALUES (?, 1, 1, 'train', 'loss', 1.0, 0)", (old,))
+    assert s.prune() == 1
+    assert s.get(old) is None and s.get(active) is not None
+    assert s.conn.execute("SELECT COUNT(*) FROM metrics WHERE run = ?", (old,)).fetchone()[0] == 0
