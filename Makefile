@@ -20,7 +20,7 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 # MNIST for the MNIST lab: from the local copy when there is one, else downloaded.
 # Not fatal: without it the lab says in one sentence how to install it.
 data: $(VENV)/.installed
-	@$(PY) -c "from losslab import datasets as d, sys; sys.exit(0 if d.mnist_available() else 1)" 2>/dev/null \
+	@$(PY) -c "import sys; from losslab import datasets as d; sys.exit(0 if d.mnist_available() else 1)" \
 	  || ( [ -d "$(MNIST_SOURCE)" ] && $(PY) -m losslab data mnist --from "$(MNIST_SOURCE)" ) \
 	  || $(PY) -m losslab data mnist \
 	  || echo "MNIST not installed; the regression lab and the loss explorer work without it."

@@ -33,7 +33,7 @@ def loss_sweep(curves: dict, labels: dict, *, x_title: str, marker: float | None
         fig.add_scatter(x=xs, y=finite(values), name=labels.get(name, name), mode="lines",
                         line=dict(color=color, width=3), legendgroup=name, row=1, col=1)
         fig.add_scatter(x=xs, y=finite(grads), name=labels.get(name, name), mode="lines", showlegend=False,
-                        line=dict(color=color, width=3, dash="dot"), legendgroup=name, row=2, col=1)
+                        line=dict(color=color, width=3), legendgroup=name, row=2, col=1)
         if marker is not None and xs:
             j = min(range(len(xs)), key=lambda k: abs(xs[k] - marker))
             for row, ys in ((1, values), (2, grads)):
