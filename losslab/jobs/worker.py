@@ -33,12 +33,17 @@ class DbReporter:
         self.rows: list[tuple] = []
         self.snaps: list[tuple] = []
         self.last_flush = self.last_check = time.monotonic()
+        self.metrics_committed = False
         self.stop_flag = False
         self.orphaned = False
 
     def metric(self, step, epoch, split, name, value):
         self.rows.append((self.run_id, step, epoch, split, name, encode_value(value), now()))
-        self._maybe_flush()
+        if not self.metrics_committed:  # the first row is committed at once: the chart starts moving
+            self.flush()
+            self.metrics_committed = True
+        else:
+            self._maybe_flush()
 
     def snapshot(self, step, kind, payload):
         self.snaps.append((self.run_id, step, kind, json.dumps(payload)))
