@@ -93,3 +93,17 @@ def test_mnist_seed_config_on_real_data(real_mnist):
     result = train(MnistConfig())
     assert result.status == "completed" and result.steps == 9380
     assert result.final["test/accuracy"] >= 0.913
+
+
+def test_slow_motion_waits_between_steps_but_stops_at_once():
+    # At 2 steps/s the loop sleeps between steps; a stop during that sleep ends the run there
+    # (the loop asks should_stop while it waits, not only once per step).
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) >= 5
+
+    result = train(RegressionConfig(epochs=1000, speed=2.0), ListReporter(), should_stop)
+    assert result.status == "stopped" and result.steps <= 2
+    assert len(calls) >= 5  # asked several times within the first steps' waits
