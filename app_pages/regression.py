@@ -4,20 +4,17 @@ import streamlit as st
 
 from losslab.ui import regression as lab
 from losslab.ui.controls import loss_card, regression_controls
-from losslab.ui.live import page_runs
+from losslab.ui.live import lab_layout
 
 st.title("📈 Regression lab")
 st.caption("A straight line, weight = slope · height + intercept, trained by gradient descent on the loss you choose.")
 
-controls, view = st.columns([1, 2.4], gap="large")
-with controls:
+
+def form():
     config = regression_controls()
     lab.actions(config)
     loss_card(config)
-with view:
-    run_ids = page_runs()
-    if run_ids:
-        lab.show(run_ids)
-    else:
-        st.info("Press **Start** to train. The seed's settings (MSE, Adam, η = 0.1, 10,000 steps) reach the "
-                "least-squares line: slope 0.7487 kg/cm, intercept −64.42 kg, MSE 1.862 kg².")
+
+
+lab_layout(form, lab.show, "Press **Start** to train. The seed's settings (MSE, Adam, η = 0.1, 10,000 steps) reach "
+           "the least-squares line: slope 0.7487 kg/cm, intercept −64.42 kg, MSE 1.862 kg².")

@@ -17,6 +17,19 @@ STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopp
                 "failed": "❌", "interrupted": "⚠️"}
 
 
+def lab_layout(form: Callable[[], None], show: Callable[[list[str]], None], hint: str) -> None:
+    """Both labs' layout: the form on the left; on the right the run(s) named in the URL, or a hint."""
+    controls, view = st.columns([1, 2.4], gap="large")
+    with controls:
+        form()
+    with view:
+        run_ids = page_runs()
+        if run_ids:
+            show(run_ids)
+        else:
+            st.info(hint)
+
+
 def page_runs() -> list[str]:
     """The run ids this page shows (from `?run=`), after saying what is wrong with a bad link."""
     ids, problem = run_ids_from_url()
