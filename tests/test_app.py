@@ -22,6 +22,9 @@ def app_env(tmp_path, monkeypatch, tiny_mnist):
     if service_mod._service is not None:
         service_mod._service.close()
         service_mod._service = None
+    if service_mod._lock_file is not None:
+        service_mod._lock_file.close()  # the next test's home gets its own worker lock
+        service_mod._lock_file = None
 
 
 def app(page=None, query=None):

@@ -204,3 +204,42 @@ def test_retention_deletes_finished_runs_older_than_the_limit_with_their_metrics
     assert s.prune() == 1
     assert s.get(old) is None and s.get(active) is not None
     assert s.conn.execute("SELECT COUNT(*) FROM metrics WHERE run = ?", (old,)).fetchone()[0] == 0
+
+
+def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(tmp_path):
+    # Two processes on one LOSSLAB_HOME: the first holds the worker lock and trains; the second
+    # only queues. Its start-up must not mark the first server's running run as interrupted.
+    import subprocess
+    import sys
+    import textwrap
+
+    from tests.conftest import ROOT
+
+    script = textwrap.dedent("""
+        import sys, time
+        from losslab.jobs.service import get_service
+        from losslab.config import RegressionConfig
+        svc = get_service()
+        print("workers" if svc.executor else "no-workers", flush=True)
+        if svc.executor:
+            run_id = svc.submit(RegressionConfig(epochs=100_000), "alice")
+            print(run_id, flush=True)
+            sys.stdin.readline()   # keep serving until told to stop
+            svc.stop(run_id, "alice")
+            svc.wait(run_id, timeout=10)
+            svc.close()
+    """)
+    env = {**__import__("os").environ, "LOSSLAB_HOME": str(tmp_path), "LOSSLAB_WORKERS": "1"}
+    first = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert first.stdout.readline().strip() == "workers"
+        run_id = first.stdout.readline().strip()
+        svc = JobService(tmp_path / "losslab.sqlite3")
+        wait_for(lambda: svc.get(run_id)["status"] == "running", timeout=60)
+        second = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
+                                capture_output=True, timeout=120)
+        assert second.stdout.strip() == "no-workers"
+        assert svc.get(run_id)["status"] == "running"  # not interrupted by the second start-up
+    finally:
+        first.communicate("stop\n", timeout=60)

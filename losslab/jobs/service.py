@@ -256,12 +256,36 @@ _service_lock = threading.Lock()
 
 
 def get_service() -> JobService:
-    """The process-wide service with its worker pool (started on first use)."""
+    """The process-wide service, with its worker pool started on first use.
+
+    Only one process per LOSSLAB_HOME runs workers (and recovery): it holds an exclusive lock
+    on workers.lock. A second server on the same home (two `make run`s, two ports) gets a
+    service without workers; its runs are queued in the shared store and the first server's
+    workers train them, instead of the second marking the first's runs interrupted."""
     global _service
     with _service_lock:
         if _service is None:
             from .executors import LocalExecutor
 
             db = store.home_dir() / "losslab.sqlite3"
-            _service = JobService(db, LocalExecutor(db))
+            executor = LocalExecutor(db) if _take_worker_lock(db.parent) else None
+            _service = JobService(db, executor)
         return _service
+
+
+_lock_file = None
+
+
+def _take_worker_lock(home: Path) -> bool:
+    import fcntl
+
+    global _lock_file
+    home.mkdir(parents=True, exist_ok=True)
+    f = open(home / "workers.lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return False
+    _lock_file = f  # held for the life of the process; the OS releases it when the process ends
+    return True
