@@ -38,7 +38,7 @@ def per_class_accuracy(snapshot: dict) -> go.Figure:
     fig = go.Figure(go.Bar(x=[str(i) for i in range(len(z))], y=acc, name="accuracy",
                            text=[f"{a:.0f}" for a in acc], textposition="outside", marker_color="#1f77b4"))
     layout(fig, "Accuracy per digit", "true digit", "accuracy (%)", height=340)
-    fig.update_yaxes(range=[0, 105])
+    fig.update_yaxes(range=[0, 115])  # room for the labels above full bars
     return fig
 
 

@@ -114,7 +114,7 @@ def test_compare_losses_with_outliers(server, page):
 def test_mnist_lab_shows_the_confusion_matrix(server, page):
     if server.data is None:
         pytest.skip("real MNIST files not found (../shared/datasets/mnist)")
-    page.goto(f"{server.url}/mnist?train_subset=3000&epochs=1&eval_every=20")
+    page.goto(f"{server.url}/mnist?train_subset=3000&epochs=3&eval_every=20&speed=10")  # slow: a mid-run shot
     wait_idle(page)
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_url(re.compile(r"run="))
