@@ -72,3 +72,25 @@ def test_runs_list_show_stop_on_the_same_store(tmp_path):
     assert svc.get(run_id)["status"] == "stopped"
     missing = run("runs", "show", "nope", env=env)
     assert missing.returncode == 2 and "there is no run 'nope'" in missing.stderr
+
+
+def test_data_mnist_downloads_or_says_how_to_install_offline(tmp_path):
+    import os
+
+    env = dict(os.environ, LOSSLAB_DATA_DIR=str(tmp_path))
+    out = run("data", "mnist", env=env)
+    if out.returncode == 0:  # a machine with internet
+        assert "MNIST installed" in out.stdout
+    else:  # these machines: one sentence with the offline command, no traceback
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert "python -m losslab data mnist --from" in out.stderr
+
+
+def test_data_mnist_from_a_folder(real_mnist_dir, tmp_path):
+    import os
+
+    from tests.conftest import REAL_MNIST
+
+    env = dict(os.environ, LOSSLAB_DATA_DIR=str(tmp_path))
+    out = run("data", "mnist", "--from", str(REAL_MNIST), env=env)
+    assert out.returncode == 0 and (tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").stat().st_size == 10_008

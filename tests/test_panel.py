@@ -98,7 +98,7 @@ def _panel_app():
 
 
 def _table(at):
-    return {row["loss"]: row for row in at.dataframe[0].value.to_dict("records")}
+    return at.table[0].value.to_dict("index")
 
 
 def test_moving_the_panel_sliders_updates_the_table(monkeypatch):

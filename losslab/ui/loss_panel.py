@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 
+import pandas as pd
 import streamlit as st
 
 from .. import figures, panel
@@ -102,7 +103,8 @@ def _outputs(task: str) -> None:
     if task == "distribution":
         info = panel.information(marker["p"], marker["q"])
         st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " (nats)")
-    st.dataframe(table(rows), hide_index=True, key="panel_table")
+    # A static table wraps its text, so all four columns fit the narrow sidebar.
+    st.table(pd.DataFrame(table(rows)).set_index("loss"))
     st.plotly_chart(bars, key="panel_bars", config={"displayModeBar": False})
     for r in rows:
         if r.note:
@@ -115,7 +117,6 @@ def table(rows) -> list[dict]:
     for r in sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0)):
         grad = fmt(r.grad[0]) if len(r.grad) == 1 else "[" + ", ".join(fmt(g) for g in r.grad) + "]"
         out.append({"loss": r.label, "value": fmt(r.value), "gradient": grad, "w.r.t.": r.input_kind})
-    # (the table scrolls sideways in a narrow sidebar; the bar chart below carries the values)
     return out
 
 
