@@ -15,6 +15,7 @@ def form():
     config = mnist_controls()
     lab.actions(config, ready)
     loss_card(config)
+    return config
 
 
 lab_layout(form, lab.show, "Press **Start**. For a quick demo use 5,000 training images and 1 epoch; the seed's "

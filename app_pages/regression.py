@@ -14,7 +14,8 @@ def form():
     config = regression_controls()
     lab.actions(config)
     loss_card(config)
+    return config
 
 
 lab_layout(form, lab.show, "Press **Start** to train. The seed's settings (MSE, Adam, η = 0.1, 10,000 steps) reach "
-           "the least-squares line: slope 0.7487 kg/cm, intercept −64.42 kg, MSE 1.862 kg².")
+           "the least-squares line: slope 0.7487 kg/cm, intercept −64.42 kg, MSE 1.862 kg².", lab.preview)

@@ -208,3 +208,8 @@ def regression_points(config: RegressionConfig) -> tuple[list[float], list[float
     """The run's data as plain lists (x, y) and how many of them are not injected outliers."""
     x, y = regression_data(config)
     return x.flatten().tolist(), y.flatten().tolist(), len(x) - config.outliers
+
+
+def initial_line(config: RegressionConfig) -> tuple[float, float]:
+    """(slope, intercept) the run will start from: the seed fixes it, whatever the loss."""
+    return snapshots.line_params(build_model(config))

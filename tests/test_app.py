@@ -159,3 +159,20 @@ def test_lecturer_view_unlocks_with_the_admin_token(app_env, monkeypatch):
     at.text_input(key="admin_input").set_value("lecture-secret").run()
     assert not at.exception, at.exception
     assert any(m.label == "Workers alive" for m in at.metric)
+
+
+def test_regression_preview_shows_the_seeds_starting_line(app_env):
+    from losslab.training import initial_line, train
+    from losslab.config import RegressionConfig
+    from losslab.training import ListReporter
+
+    at = app("app_pages/regression.py", {"seed": "7", "outliers": "2"})
+    assert not at.exception, at.exception
+    specs = [__import__("json").loads(c.proto.spec) for c in at.get("plotly_chart")]
+    preview = [sp for sp in specs if "Data and fitted line" in str(sp["layout"].get("title"))]
+    assert len(preview) == 1  # the data and where the line starts, before Start
+    names = [t["name"] for t in preview[0]["data"]]
+    assert names[:2] == ["data", "outliers"] and names[-1] == "starting line (seed 7)"
+    rep = ListReporter()
+    train(RegressionConfig(seed=7, outliers=2, epochs=1), rep)
+    assert initial_line(RegressionConfig(seed=7)) == (rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"])

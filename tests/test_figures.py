@@ -95,3 +95,10 @@ def test_loss_sweep_two_panels_with_marker():
     assert names == ["MSE", "MAE"]
     assert fig.layout.xaxis2.title.text == "ŷ" and fig.layout.yaxis2.title.text == "gradient"
     assert list(curves["mse"][1]) == [1.0, 0.0, 1.0] and list(curves["mse"][2]) == [-2.0, 0.0, 2.0]
+
+
+def test_divergence_marker_is_a_labelled_vertical_line():
+    fig = figures.loss_curves([{"name": "a", "steps": [1, 2, 3], "values": [1.0, 50.0, float("inf")]}],
+                              markers=[(3, "NaN/∞ here: lower η")])
+    assert [sh.x0 for sh in fig.layout.shapes] == [3]
+    assert fig.layout.annotations[0].text == "NaN/∞ here: lower η"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -12,8 +14,10 @@ MAX_POINTS = 2000
 
 
 def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: str = "loss",
-                log_y: bool = False, smoothing: float = 0.0, x_title: str = "step (optimizer updates)") -> go.Figure:
-    """curves: [{"name", "steps", "values", "dash"?}]; long curves are downsampled for drawing."""
+                log_y: bool = False, smoothing: float = 0.0, x_title: str = "step (optimizer updates)",
+                markers: list[tuple[int, str]] = ()) -> go.Figure:
+    """curves: [{"name", "steps", "values", "dash"?}]; long curves are downsampled for drawing.
+    markers: [(step, label)] drawn as labelled vertical lines (e.g. where a run diverged)."""
     fig = go.Figure()
     for i, c in enumerate(curves):
         steps, values = downsample(c["steps"], c["values"], MAX_POINTS)
@@ -25,8 +29,15 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
         fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines",
                         line=dict(color=color, width=3, dash=c.get("dash", "solid")))
     layout(fig, title, x_title, y_title + (" (log scale)" if log_y else ""))
+    for step, label in markers:
+        fig.add_vline(x=step, line_color="#d62728", line_dash="dash", annotation_text=label,
+                      annotation_font_color="#d62728")
     if log_y:
-        fig.update_yaxes(type="log", dtick=1)  # ticks at powers of ten only: readable from the back row
+        # Ticks at powers of ten only, at most ~6 of them: readable from the back row even when
+        # a diverging run spans 30 decades.
+        positive = [v for c in curves for v in c["values"] if v is not None and 0 < v < float("inf")]
+        decades = math.log10(max(positive) / min(positive)) if positive else 1.0
+        fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 6)), exponentformat="power")
     return fig
 
 

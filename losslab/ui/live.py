@@ -17,17 +17,21 @@ STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopp
                 "failed": "❌", "interrupted": "⚠️"}
 
 
-def lab_layout(form: Callable[[], None], show: Callable[[list[str]], None], hint: str) -> None:
-    """Both labs' layout: the form on the left; on the right the run(s) named in the URL, or a hint."""
+def lab_layout(form: Callable[[], object], show: Callable[[list[str]], None], hint: str,
+               preview: Callable[[object], None] | None = None) -> None:
+    """Both labs' layout: the form on the left; on the right the run(s) named in the URL, or a
+    hint and a preview of what the form's config will train on."""
     controls, view = st.columns([1, 2.4], gap="large")
     with controls:
-        form()
+        config = form()
     with view:
         run_ids = page_runs()
         if run_ids:
             show(run_ids)
         else:
             st.info(hint)
+            if preview is not None and config is not None:
+                preview(config)
 
 
 def page_runs() -> list[str]:

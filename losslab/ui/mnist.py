@@ -49,9 +49,10 @@ def render(runs: list[dict]) -> None:
         if "test/loss" in data:
             curves.append({"name": "test loss", "steps": data["test/loss"][0], "values": data["test/loss"][1],
                            "dash": "dash"})
+        diverged = [(run["diverged_at"], "NaN/∞ here: lower η")] if run.get("diverged_at") else []
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
-                                            y_title=f"{LOSSES[cfg.loss].label} (nats)", title="Loss while training"),
-                        key="mn_loss_chart")
+                                            y_title=f"{LOSSES[cfg.loss].label} (nats)", title="Loss while training",
+                                            markers=diverged), key="mn_loss_chart")
     with c2:
         st.write("")
         st.write("")

@@ -10,7 +10,7 @@ from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..jobs.service import JobError
 from ..losses import LOSSES, losses_for
-from ..training import regression_points
+from ..training import initial_line, regression_points
 from .live import fmt, live, series, status_line, stop_button
 from .session import owner, service, show_runs_in_url
 
@@ -75,8 +75,9 @@ def render(runs: list[dict]) -> None:
         f"{LOSSES[configs[0].loss].label} loss" + (" (kg²)" if configs[0].loss == "mse" else "")
     left, right = st.columns([1, 1])
     with left:
+        diverged = [(r["diverged_at"], "NaN/∞ here: lower η") for r in runs if r.get("diverged_at")]
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
-                                            title="Loss while training"), key="reg_loss_chart")
+                                            title="Loss while training", markers=diverged), key="reg_loss_chart")
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:
@@ -113,6 +114,15 @@ def _final_table(runs, configs, slope, intercept):
     rows.append({"loss": "least-squares optimum", "status": "", "final loss": "", "final MSE": "",
                  "slope": fmt(slope), "intercept": fmt(intercept), "run": ""})
     return rows
+
+
+def preview(config: RegressionConfig) -> None:
+    """Before Start: the data and the line this seed starts from (the same for every loss)."""
+    xs, ys, n_data, optimum = _data(config.to_json())
+    slope, intercept = initial_line(config)
+    st.plotly_chart(figures.regression_fit(xs, ys, [{"name": f"starting line (seed {config.seed})", "slope": slope,
+                                                     "intercept": intercept, "color": "#ff7f0e"}],
+                                           optimum=optimum, n_data=n_data, **_axes(config)), key="reg_preview")
 
 
 def show(run_ids: list[str]) -> None:
