@@ -102,3 +102,11 @@ def test_divergence_marker_is_a_labelled_vertical_line():
                               markers=[(3, "NaN/∞ here: lower η")])
     assert [sh.x0 for sh in fig.layout.shapes] == [3]
     assert fig.layout.annotations[0].text == "NaN/∞ here: lower η"
+
+
+def test_fit_view_includes_a_nearby_start_but_not_a_diverged_line():
+    xs, ys = [150.0, 200.0], [50.0, 90.0]
+    start = figures.regression_fit(xs, ys, [{"name": "start", "slope": 0.0, "intercept": 0.0}])
+    assert start.layout.yaxis.range[0] < 0 < 50 < start.layout.yaxis.range[1]
+    wild = figures.regression_fit(xs, ys, [{"name": "wild", "slope": 1e9, "intercept": 0.0}])
+    assert wild.layout.yaxis.range[1] < 90 + 2 * 40 + 20  # the data keeps most of the height

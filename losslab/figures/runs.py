@@ -63,9 +63,16 @@ def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[floa
         fig.add_scatter(x=xs, y=finite([line["slope"] * x + line["intercept"] for x in xs]), mode="lines",
                         name=line["name"], line=dict(color=line.get("color", COLORS[i % len(COLORS)]), width=4))
     layout(fig, "Data and fitted line", x_title, y_title)
+    # Show the lines too (a starting line far below the data is the first lesson), but never let
+    # a diverging line rescale the data into a flat row: at most two data spans beyond the data.
     ys = list(points_y)
     span = (max(ys) - min(ys)) or 1.0
-    fig.update_yaxes(range=[min(ys) - 0.15 * span, max(ys) + 0.15 * span])  # a wild line must not rescale the data away
+    line_ys = [line["slope"] * x + line["intercept"] for line in lines for x in xs]
+    line_ys = [y for y in line_ys if math.isfinite(y)]
+    lo = max(min(ys + line_ys), min(ys) - 2 * span)
+    hi = min(max(ys + line_ys), max(ys) + 2 * span)
+    pad = 0.08 * (hi - lo)
+    fig.update_yaxes(range=[lo - pad, hi + pad])
     return fig
 
 
