@@ -37,7 +37,8 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
         # a diverging run spans 30 decades.
         positive = [v for c in curves for v in c["values"] if v is not None and 0 < v < float("inf")]
         decades = math.log10(max(positive) / min(positive)) if positive else 1.0
-        fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 6)), exponentformat="power")
+        dtick = "D2" if decades < 2.5 else max(1, math.ceil(decades / 6))  # "D2": 1, 2, 5 per decade
+        fig.update_yaxes(type="log", dtick=dtick, exponentformat="power")
     return fig
 
 

@@ -111,7 +111,7 @@ def _final_table(runs, configs, slope, intercept):
         rows.append({"loss": LOSSES[cfg.loss].label, "status": run["status"], "final loss": fmt(f.get("final/loss")),
                      "final MSE": fmt(f.get("final/mse")), "slope": fmt(f.get("slope")),
                      "intercept": fmt(f.get("intercept")), "run": run["id"]})
-    rows.append({"loss": "least-squares optimum", "status": "", "final loss": "", "final MSE": "",
+    rows.append({"loss": "least-squares line (all points)", "status": "", "final loss": "", "final MSE": "",
                  "slope": fmt(slope), "intercept": fmt(intercept), "run": ""})
     return rows
 
