@@ -110,3 +110,10 @@ def test_fit_view_includes_a_nearby_start_but_not_a_diverged_line():
     assert start.layout.yaxis.range[0] < 0 < 50 < start.layout.yaxis.range[1]
     wild = figures.regression_fit(xs, ys, [{"name": "wild", "slope": 1e9, "intercept": 0.0}])
     assert wild.layout.yaxis.range[1] < 90 + 2 * 40 + 20  # the data keeps most of the height
+
+
+def test_log_axis_ticks_stay_readable():
+    short = figures.loss_curves([{"name": "a", "steps": [1, 2], "values": [300.0, 2900.0]}], log_y=True)
+    assert list(short.layout.yaxis.ticktext) == ["200", "500", "1000", "2000", "5000"]
+    wide = figures.loss_curves([{"name": "a", "steps": [1, 2], "values": [1.0, 1e36]}], log_y=True)
+    assert wide.layout.yaxis.dtick == 6  # ~6 labels over 36 decades, not 36

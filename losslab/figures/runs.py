@@ -37,8 +37,13 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
         # a diverging run spans 30 decades.
         positive = [v for c in curves for v in c["values"] if v is not None and 0 < v < float("inf")]
         decades = math.log10(max(positive) / min(positive)) if positive else 1.0
-        dtick = "D2" if decades < 2.5 else max(1, math.ceil(decades / 6))  # "D2": 1, 2, 5 per decade
-        fig.update_yaxes(type="log", dtick=dtick, exponentformat="power")
+        if positive and decades < 2.5:  # short range: ticks at 1, 2, 5 × 10^k, written out in full
+            lo, hi = min(positive), max(positive)
+            ticks = [m * 10.0**k for k in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1)
+                     for m in (1, 2, 5) if lo / 2 <= m * 10.0**k <= hi * 2]
+            fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
+        else:
+            fig.update_yaxes(type="log", dtick=max(1, math.ceil(decades / 6)), exponentformat="power")
     return fig
 
 
