@@ -243,3 +243,25 @@ def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(tmp_path
         assert svc.get(run_id)["status"] == "running"  # not interrupted by the second start-up
     finally:
         first.communicate("stop\n", timeout=60)
+
+
+def test_commits_happen_between_steps_so_polling_after_a_step_misses_nothing(tmp_path):
+    # The reporter buffers every row of a step and commits only at step boundaries, so a reader
+    # that asks for "rows after step N" (as the live chart does) can never skip a test row of N.
+    from losslab.jobs.store import connect
+    from losslab.jobs.worker import DbReporter, FLUSH_SECONDS
+
+    s = JobService(tmp_path / "r.sqlite3")
+    run_id = s.submit(SHORT, "alice")
+    conn = connect(tmp_path / "r.sqlite3")
+    conn.execute("UPDATE runs SET status = 'running', worker = 't' WHERE id = ?", (run_id,))
+    rep = DbReporter(conn, run_id, "t", None)
+    rep.metric(1, 1, "train", "loss", 1.0)
+    rep.progress(1, 10)  # the first step is committed at once
+    assert s.metrics(run_id)["train/loss"][0] == [1]
+    rep.last_flush -= 2 * FLUSH_SECONDS  # a flush is due...
+    rep.metric(2, 1, "train", "loss", 0.9)
+    rep.metric(2, 1, "test", "accuracy", 0.5)
+    assert list(s.metrics(run_id, after_step=1)) == []  # ...but not in the middle of step 2
+    rep.progress(2, 10)
+    assert set(s.metrics(run_id, after_step=1)) == {"train/loss", "test/accuracy"}

@@ -26,7 +26,11 @@ class RunGone(Exception):
 
 
 class DbReporter:
-    """Batches metric rows and snapshots; commits them and reads the stop flag every ~0.25 s."""
+    """Batches metric rows and snapshots; commits them and reads the stop flag every ~0.25 s.
+
+    Commits happen only between steps (in progress() and should_stop()), never between two rows
+    of the same step: a reader asking for "rows after step N" then never misses a test/accuracy
+    row that was still buffered when the train/loss row of step N was committed."""
 
     def __init__(self, conn: sqlite3.Connection, run_id: str, token: str, parent_pid: int | None):
         self.conn, self.run_id, self.token, self.parent_pid = conn, run_id, token, parent_pid
@@ -39,18 +43,16 @@ class DbReporter:
 
     def metric(self, step, epoch, split, name, value):
         self.rows.append((self.run_id, step, epoch, split, name, encode_value(value), now()))
-        if not self.metrics_committed:  # the first row is committed at once: the chart starts moving
+
+    def snapshot(self, step, kind, payload):
+        self.snaps.append((self.run_id, step, kind, json.dumps(payload)))
+
+    def progress(self, step, total):
+        if not self.metrics_committed and self.rows:  # the first step at once: the chart starts moving
             self.flush()
             self.metrics_committed = True
         else:
             self._maybe_flush()
-
-    def snapshot(self, step, kind, payload):
-        self.snaps.append((self.run_id, step, kind, json.dumps(payload)))
-        self._maybe_flush()
-
-    def progress(self, step, total):
-        pass
 
     def _maybe_flush(self):
         if time.monotonic() - self.last_flush >= FLUSH_SECONDS:
