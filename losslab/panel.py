@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from torch.func import grad, vmap
 
 from .losses import INPUT_KINDS, LOSSES, Loss, losses_for
 
@@ -21,11 +22,6 @@ class PanelRow:
     grad: list          # d loss / d input, one entry per input number
     input_kind: str     # what the gradient is taken with respect to
     note: str = ""      # why a value is inf or NaN, in one sentence
-
-    @property
-    def grad_norm(self) -> float:
-        finite = [g for g in self.grad if not math.isnan(g)]
-        return math.sqrt(sum(g * g for g in finite)) if finite else float("nan")
 
 
 def _note(loss: Loss, value: float) -> str:
@@ -115,64 +111,64 @@ def sweep(task: str, names, target, grid, params: dict | None = None) -> dict:
     regression: ŷ over grid with truth y = target; binary: p over grid (logit losses get
     logit(p)) with label = target; multiclass: the true class's logit over grid with the
     other K−1 logits fixed at 0 (target = K); distribution: Q's first bin over grid, the
-    target being P (a list)."""
+    target being P (a list). Gradients are taken w.r.t. each loss's own input (for
+    distributions w.r.t. Q₀ itself, so both KL forms share one axis)."""
     params = params or {}
-    if task == "distribution":
-        return {name: _sweep_distribution(LOSSES[name], target, grid) for name in names}
+    xs = torch.tensor(list(grid), dtype=torch.float64)
     out = {}
     for name in names:
         loss = LOSSES[name]
-        param = params.get(name)
-        xs = torch.tensor(list(grid), dtype=torch.float64)
-        if task == "regression":
-            pred, t = xs, torch.full_like(xs, float(target))
-        elif task == "binary":
-            pred = xs if loss.input_kind == "probability" else torch.tensor([logit_of(float(x)) for x in xs])
-            t = torch.full_like(xs, float(target))
+        param = loss.resolve_param(params.get(name))
+        if task == "distribution":
+            values, grads = _sweep_distribution(loss, target, xs)
         else:
-            k = int(target)
-            pred = torch.zeros((len(xs), k), dtype=torch.float64)
-            pred[:, 0] = xs
-            t = torch.zeros(len(xs), dtype=torch.long)
-        # Elementwise: the mean over n independent points, times n, is each point's own loss.
-        pred = pred.clone().requires_grad_(True)
-        values = loss.fn(pred, t, loss.resolve_param(param)) * len(xs)
-        (grad,) = torch.autograd.grad(values, pred)
-        g = grad[:, 0] if task == "multiclass" else grad
-        per_point = _per_point(loss, pred.detach(), t, param)
-        out[name] = (xs.tolist(), per_point, g.tolist())
+            values, grads = _per_point(loss, *_sweep_inputs(task, loss, target, xs), param)
+            if task == "multiclass":
+                grads = grads[:, 0]  # d loss / d (true class's logit)
+        out[name] = (xs.tolist(), values.tolist(), grads.tolist())
     return out
 
 
-def _sweep_distribution(loss, p, grid):
-    """Q's first bin swept over `grid`, its other bins keeping P's proportions; the gradient is
-    d loss / d Q₀ (through log Q for the stable form), so both forms share one axis."""
+def _sweep_inputs(task, loss, target, xs):
+    """The loss's own inputs and targets for every grid point, one row per point."""
+    if task == "regression":
+        return xs, torch.full_like(xs, float(target))
+    if task == "binary":
+        pred = xs if loss.input_kind == "probability" else torch.tensor([logit_of(float(x)) for x in xs])
+        return pred.to(torch.float64), torch.full_like(xs, float(target))
+    pred = torch.zeros((len(xs), int(target)), dtype=torch.float64)
+    pred[:, 0] = xs
+    return pred, torch.zeros(len(xs), dtype=torch.long)
+
+
+def _per_point(loss, preds, targets, param):
+    """Each point's own loss and gradient in one vectorised call (a batch of one per point)."""
+    def one(pred, target):
+        return loss.fn(pred.unsqueeze(0), target.unsqueeze(0), param)
+
+    return vmap(one)(preds, targets), vmap(grad(one))(preds, targets)
+
+
+def _sweep_distribution(loss, p, xs):
+    """Q's first bin swept over xs, its other bins keeping P's proportions."""
     tp = torch.tensor([p], dtype=torch.float64)
     rest = tp[0, 1:]
     rest = rest / rest.sum() if float(rest.sum()) > 0 else torch.full_like(rest, 1 / len(rest))
-    xs, values, grads = [], [], []
-    for x in grid:
-        xt = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
-        q = torch.cat([xt.reshape(1), (1 - xt) * rest]).unsqueeze(0)
-        value = loss.fn(q if loss.input_kind == "distribution" else torch.log(q), tp, None)
-        (g,) = torch.autograd.grad(value, xt)
-        xs.append(float(x))
-        values.append(float(value.detach()))
-        grads.append(float(g))
-    return xs, values, grads
 
+    def at(x):
+        q = torch.cat([x.reshape(1), (1 - x) * rest]).unsqueeze(0)
+        return loss.fn(q if loss.input_kind == "distribution" else torch.log(q), tp, None)
 
-def _per_point(loss, pred, t, param):
-    return [float(loss.fn(pred[i:i + 1], t[i:i + 1], loss.resolve_param(param))) for i in range(len(pred))]
+    return vmap(at)(xs), vmap(grad(at))(xs)
 
 
 def outlier_gradients(residuals, big: float, params: dict | None = None) -> list[dict]:
     """How each regression loss's gradient on one point grows when its residual becomes `big`:
-    [{loss, label, grad_normal, grad_outlier, ratio}], sorted by how much the outlier pulls."""
+    [{loss, label, grad_typical, grad_outlier, ratio}], sorted by how much the outlier pulls."""
     params = params or {}
+    typical = float(abs(torch.tensor(residuals, dtype=torch.float64)).median())
     rows = []
     for l in losses_for("regression"):
-        typical = float(abs(torch.tensor(residuals, dtype=torch.float64)).median())
         _, g_small = l.value_and_grad([typical], [0.0], params.get(l.name))
         _, g_big = l.value_and_grad([big], [0.0], params.get(l.name))
         gs, gb = abs(float(g_small[0])), abs(float(g_big[0]))

@@ -212,4 +212,5 @@ def regression_points(config: RegressionConfig) -> tuple[list[float], list[float
 
 def initial_line(config: RegressionConfig) -> tuple[float, float]:
     """(slope, intercept) the run will start from: the seed fixes it, whatever the loss."""
-    return snapshots.line_params(build_model(config))
+    with torch.random.fork_rng():  # build_model seeds torch; the calling process's RNG stays as it was
+        return snapshots.line_params(build_model(config))

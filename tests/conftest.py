@@ -68,3 +68,34 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not reached in {timeout} s")
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch, tiny_mnist):
+    """For AppTest: a temporary LOSSLAB_HOME with one real worker, and a tiny MNIST installed."""
+    from losslab.jobs import service as service_mod
+
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOSSLAB_WORKERS", "1")
+    monkeypatch.chdir(ROOT)
+    yield
+    if service_mod._service is not None:
+        service_mod._service.close()
+        service_mod._service = None
+    if service_mod._lock_file is not None:
+        service_mod._lock_file.close()  # the next test's home gets its own worker lock
+        service_mod._lock_file = None
+
+
+def app(page=None, query=None):
+    """Open the app, then `page` with `query` in its URL, as a visitor following a link would."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page)
+        if query:
+            at.query_params.update(query)
+        at.run()
+    return at

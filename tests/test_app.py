@@ -1,42 +1,14 @@
 """Every page through streamlit.testing.v1.AppTest: renders without exception, and the widgets
 build the config the service receives. Real service, real workers, in a temporary home."""
 
-import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from losslab.jobs import service as service_mod
-from tests.conftest import ROOT
+from tests.conftest import app
 
 PAGES = ["app_pages/home.py", "app_pages/regression.py", "app_pages/mnist.py", "app_pages/explorer.py", "app_pages/runs.py",
          "app_pages/admin.py"]
-
-
-@pytest.fixture
-def app_env(tmp_path, monkeypatch, tiny_mnist):
-    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("LOSSLAB_WORKERS", "1")
-    monkeypatch.chdir(ROOT)
-    yield
-    if service_mod._service is not None:
-        service_mod._service.close()
-        service_mod._service = None
-    if service_mod._lock_file is not None:
-        service_mod._lock_file.close()  # the next test's home gets its own worker lock
-        service_mod._lock_file = None
-
-
-def app(page=None, query=None):
-    """Open the app, then `page` with `query` in its URL, as a visitor following a link would."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    if page:
-        at.switch_page(page)
-        if query:
-            at.query_params.update(query)
-        at.run()
-    return at
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -162,9 +134,8 @@ def test_lecturer_view_unlocks_with_the_admin_token(app_env, monkeypatch):
 
 
 def test_regression_preview_shows_the_seeds_starting_line(app_env):
-    from losslab.training import initial_line, train
     from losslab.config import RegressionConfig
-    from losslab.training import ListReporter
+    from losslab.training import ListReporter, initial_line, train
 
     at = app("app_pages/regression.py", {"seed": "7", "outliers": "2"})
     assert not at.exception, at.exception

@@ -8,7 +8,7 @@ import pytest
 
 from losslab.config import MAX_LR, MnistConfig, RegressionConfig
 from losslab.jobs import service as service_mod
-from tests.test_app import app, app_env  # noqa: F401  (fixture: temporary home, tiny MNIST)
+from tests.conftest import app
 
 
 def regression_page():
@@ -28,7 +28,7 @@ BIG = b"x,y\n" + b"".join(f"{i},{i * 0.5}\n".encode() for i in range(100_000))
     ("text.csv", b"x,y\n1,2\n2,heavy\n", "Row 2 is not two numbers"),
     ("one.csv", b"x,y\n1,2\n", "at least 2 data rows"),
 ])
-def test_bad_uploads_get_one_sentence_and_no_start(app_env, name, data, needle):  # noqa: F811
+def test_bad_uploads_get_one_sentence_and_no_start(app_env, name, data, needle):
     at = regression_page()
     at.file_uploader(key="reg_upload").set_value((name, data, "text/csv")).run()
     assert not at.exception, at.exception
@@ -37,7 +37,7 @@ def test_bad_uploads_get_one_sentence_and_no_start(app_env, name, data, needle):
     assert at.button(key="reg_start").disabled
 
 
-def test_good_upload_trains_on_those_points(app_env):  # noqa: F811
+def test_good_upload_trains_on_those_points(app_env):
     at = regression_page()
     at.file_uploader(key="reg_upload").set_value(("mine.csv", b"a,b\n1,3\n2,5\n3,7\n", "text/csv")).run()
     at.number_input(key="reg_epochs").set_value(50).run()
@@ -47,7 +47,7 @@ def test_good_upload_trains_on_those_points(app_env):  # noqa: F811
     assert run["config"]["points"] == [[1.0, 3.0], [2.0, 5.0], [3.0, 7.0]]
 
 
-def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):  # noqa: F811
+def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):
     svc = service_mod.get_service()
     run_id = svc.submit(RegressionConfig(epochs=100_000), "the-other-student-token-xyz")
     at = app("app_pages/regression.py", {"run": run_id})
@@ -61,7 +61,7 @@ def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):  # noqa
 
 @pytest.mark.parametrize("query", [{"epochs": "nan"}, {"epochs": "1e308"}, {"lr": "-inf"}, {"seed": "-5"},
                                    {"outliers": "99999999999999999999"}, {"noise": "1e400"}, {"run": "x" * 500}])
-def test_nan_and_huge_numbers_in_the_url(app_env, query):  # noqa: F811
+def test_nan_and_huge_numbers_in_the_url(app_env, query):
     at = app("app_pages/regression.py", query)
     assert not at.exception, at.exception
     assert at.warning, "a sentence says what was ignored"

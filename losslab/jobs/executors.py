@@ -93,10 +93,6 @@ class LocalExecutor:
             alive = sum(p.poll() is None for p in self.procs)
         return {"workers": self.workers, "alive": alive, "threads_per_worker": self.threads, "restarts": self.restarts}
 
-    def pids(self) -> list[int]:
-        with self._lock:
-            return [p.pid for p in self.procs]
-
     def shutdown(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._supervisor:

@@ -16,7 +16,7 @@ from typing import Optional
 from ..config import config_from_dict
 from ..series import downsample
 from . import store
-from .store import ACTIVE_STATUSES, FINAL_STATUSES, Transaction, connect, now, run_row
+from .store import FINAL_STATUSES, Transaction, connect, now, run_row
 
 
 class JobError(ValueError):
@@ -122,7 +122,7 @@ class JobService:
         return run
 
     def stop(self, run_id: str, owner: str) -> dict:
-        run = self._owned(run_id, owner)
+        self._owned(run_id, owner)
         with Transaction(self.conn) as c:
             # A queued run never started: it ends at once. A running one is told to stop and its
             # worker ends it within ~0.25 s, keeping every committed metric.
@@ -179,11 +179,6 @@ class JobService:
         else:
             row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? ORDER BY step DESC LIMIT 1",
                                     (run_id,)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
-
-    def first_snapshot(self, run_id: str, kind: str) -> Optional[tuple[int, dict]]:
-        row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? AND kind = ? ORDER BY step LIMIT 1",
-                                (run_id, kind)).fetchone()
         return (row[0], json.loads(row[1])) if row else None
 
     # --- admin, housekeeping --------------------------------------------------------------
@@ -250,7 +245,6 @@ class JobService:
             time.sleep(0.02)
 
 
-ACTIVE = ACTIVE_STATUSES
 _service: Optional[JobService] = None
 _service_lock = threading.Lock()
 

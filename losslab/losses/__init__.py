@@ -99,12 +99,5 @@ def losses_for(task: str) -> list[Loss]:
     return [loss for loss in LOSSES.values() if loss.task == task]
 
 
-def get_loss(name: str) -> Loss:
-    try:
-        return LOSSES[name]
-    except KeyError:
-        raise ValueError(f"loss must be one of {', '.join(LOSSES)}; got {name!r}") from None
-
-
 # The task modules register their losses on import; order here is the order pages list them.
 from . import regression, classification, distribution  # noqa: E402,F401

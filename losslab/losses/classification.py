@@ -86,9 +86,15 @@ def _cross_entropy(z, y, smoothing):
     return ((1 - smoothing) * nll + smoothing * uniform).mean()
 
 
+def _one_hot(y, z):
+    # scatter rather than F.one_hot: the same result, and it works under torch.func.vmap, which
+    # the explorer uses to get every point's loss and gradient in one call.
+    return torch.zeros_like(z).scatter(-1, y.unsqueeze(-1), 1.0)
+
+
 def _mse_onehot(z, y, _):
     p = torch.softmax(z, dim=-1)
-    onehot = F.one_hot(y, z.shape[-1]).to(p.dtype)
+    onehot = _one_hot(y, z)
     return ((p - onehot) ** 2).sum(dim=-1).mean()
 
 
@@ -105,7 +111,7 @@ def _focal_reference(z, y, gamma):
 def _multi_hinge(z, y, _):
     true = z.gather(-1, y.unsqueeze(-1))
     margins = torch.relu(1 - true + z)
-    margins = margins * (1 - F.one_hot(y, z.shape[-1]).to(z.dtype))  # the true class is not a rival
+    margins = margins * (1 - _one_hot(y, z))  # the true class is not a rival
     return (margins.sum(dim=-1) / z.shape[-1]).mean()
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
-from .session import acting_token, owner, run_ids_from_url, service
+from .session import acting_token, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0
 STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
@@ -32,6 +32,34 @@ def lab_layout(form: Callable[[], object], show: Callable[[list[str]], None], hi
             st.info(hint)
             if preview is not None and config is not None:
                 preview(config)
+
+
+def start_runs(configs: list, label: str | None = None) -> None:
+    """Queue runs for this visitor and show them (their ids go into the URL); a refusal (the
+    per-owner cap) is one sentence, and the runs queued before it are still shown."""
+    ids = []
+    for config in configs:
+        try:
+            ids.append(service().submit(config, owner(), label=label))
+        except JobError as exc:
+            st.error(str(exc))
+            break
+    if ids:
+        show_runs_in_url(ids)
+        st.rerun()
+
+
+def start_and_reset(prefix: str, config, ready: bool = True) -> None:
+    """The Start and Reset buttons under a lab's form. Reset clears the view; the same seed then
+    starts from the same weights again."""
+    c1, c2 = st.columns(2)
+    if c1.button("▶ Start", type="primary", disabled=config is None or not ready, key=f"{prefix}_start",
+                 width="stretch"):
+        start_runs([config])
+    if c2.button("↺ Reset", key=f"{prefix}_reset", width="stretch",
+                 help="clear the chart; the same seed starts from the same weights again"):
+        show_runs_in_url([])
+        st.rerun()
 
 
 def page_runs() -> list[str]:

@@ -6,10 +6,9 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import MnistConfig, config_from_dict
-from ..jobs.service import JobError
 from ..losses import LOSSES
-from .live import fmt, live, series, status_line, stop_button
-from .session import owner, service, show_runs_in_url
+from .live import fmt, live, series, start_and_reset, status_line, stop_button
+from .session import service
 
 
 def data_ready() -> bool:
@@ -21,16 +20,7 @@ def data_ready() -> bool:
 
 
 def actions(config: MnistConfig | None, ready: bool) -> None:
-    c1, c2 = st.columns(2)
-    if c1.button("▶ Start", type="primary", disabled=config is None or not ready, key="mn_start", width="stretch"):
-        try:
-            show_runs_in_url([service().submit(config, owner())])
-            st.rerun()
-        except JobError as exc:
-            st.error(str(exc))
-    if c2.button("↺ Reset", key="mn_reset", width="stretch"):
-        show_runs_in_url([])
-        st.rerun()
+    start_and_reset("mn", config, ready)
 
 
 def render(runs: list[dict]) -> None:

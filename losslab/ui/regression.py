@@ -8,41 +8,21 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
-from ..jobs.service import JobError
 from ..losses import LOSSES, losses_for
 from ..training import initial_line, regression_points
-from .live import fmt, live, series, status_line, stop_button
-from .session import owner, service, show_runs_in_url
-
-
-def start(configs: list[RegressionConfig], label: str | None = None) -> None:
-    ids = []
-    for config in configs:
-        try:
-            ids.append(service().submit(config, owner(), label=label))
-        except JobError as exc:
-            st.error(str(exc))
-            break
-    if ids:
-        show_runs_in_url(ids)
-        st.rerun()
+from .live import fmt, live, series, start_and_reset, start_runs, status_line, stop_button
+from .session import service
 
 
 def actions(config: RegressionConfig | None) -> None:
     """Start / Compare / Reset buttons under the form."""
-    c1, c2 = st.columns(2)
-    if c1.button("▶ Start", type="primary", disabled=config is None, key="reg_start", width="stretch"):
-        start([config])
-    if c2.button("↺ Reset", key="reg_reset", width="stretch",
-                 help="clear the chart; the same seed starts from the same line again"):
-        show_runs_in_url([])
-        st.rerun()
+    start_and_reset("reg", config)
     with st.expander("Compare losses on the same data, from the same start", expanded=False):
         names = st.multiselect("Losses", [l.name for l in losses_for("regression")], default=["mse", "mae", "huber"],
                                format_func=lambda n: LOSSES[n].label, key="reg_compare", max_selections=5)
         st.caption("Add outliers first: MSE's line is dragged towards them, MAE's and Huber's barely move.")
         if st.button("Compare", disabled=config is None or not names, key="reg_compare_go"):
-            start([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+            start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
 
 
 def render(runs: list[dict]) -> None:
@@ -57,18 +37,17 @@ def render(runs: list[dict]) -> None:
     c1, c2 = st.columns([1, 1])
     log_y = c1.toggle("Log-scale loss axis", value=True, key="reg_log")
     smoothing = c2.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
+    snaps = {run["id"]: service().latest_snapshot(run["id"], "line") for run in runs}
     curves, lines = [], []
     for run, cfg in zip(runs, configs):
-        data = data_by_run[run["id"]]
-        name = LOSSES[cfg.loss].label if multi else "training loss"
+        data, snap = data_by_run[run["id"]], snaps[run["id"]]
         key = "train/mse" if multi else "train/loss"
         if key in data:
-            curves.append({"name": name, "steps": data[key][0], "values": data[key][1]})
-        snap = service().latest_snapshot(run["id"], "line")
+            curves.append({"name": LOSSES[cfg.loss].label if multi else "training loss",
+                           "steps": data[key][0], "values": data[key][1]})
         if snap:
-            line_name = LOSSES[cfg.loss].label if multi else "fitted line"
-            lines.append({"name": f"{line_name} (step {snap[0]:,})", "slope": snap[1]["slope"],
-                          "intercept": snap[1]["intercept"]})
+            lines.append({"name": f"{LOSSES[cfg.loss].label if multi else 'fitted line'} (step {snap[0]:,})",
+                          "slope": snap[1]["slope"], "intercept": snap[1]["intercept"]})
     if multi:
         st.caption("Curves show each run's MSE on all points: one yardstick for every loss.")
     y_title = "MSE on all points (kg²)" if multi else \
@@ -83,11 +62,11 @@ def render(runs: list[dict]) -> None:
     with right:
         st.plotly_chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
                         key="reg_fit_chart")
-    if not multi:
-        snap = service().latest_snapshot(runs[0]["id"], "line")
-        if snap:
-            st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
-                                              y_title="residual y − ŷ" + (" (kg)" if configs[0].data != "custom" else "")), key="reg_resid_chart")
+    snap = snaps[runs[0]["id"]]
+    if not multi and snap:
+        unit = " (kg)" if configs[0].data != "custom" else ""
+        st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
+                                          y_title=f"residual y − ŷ{unit}"), key="reg_resid_chart")
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
 
 

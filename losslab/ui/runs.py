@@ -21,7 +21,8 @@ def visible_runs(everyone: bool = False) -> list[dict]:
         return service().list_runs(None)
     runs = {r["id"]: r for r in service().list_runs(owner())}
     link_ids, _ = run_ids_from_url()
-    for r in service().runs_by_id(link_ids + st.session_state.get("seen_runs", [])):
+    others = [i for i in dict.fromkeys(link_ids + st.session_state.get("seen_runs", [])) if i not in runs]
+    for r in service().runs_by_id(others):
         runs.setdefault(r["id"], r)
     return sorted(runs.values(), key=lambda r: r["created"], reverse=True)
 
