@@ -147,3 +147,9 @@ def test_regression_preview_shows_the_seeds_starting_line(app_env):
     rep = ListReporter()
     train(RegressionConfig(seed=7, outliers=2, epochs=1), rep)
     assert initial_line(RegressionConfig(seed=7)) == (rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"])
+
+
+def test_runs_page_says_when_a_linked_run_is_gone(app_env):
+    at = app("app_pages/runs.py", {"run": "AAAAAAAAAAAA"})
+    assert not at.exception, at.exception
+    assert any("no longer exists" in w.value for w in at.warning)

@@ -11,19 +11,20 @@ import streamlit as st
 from .. import figures
 from ..jobs.service import JobError
 from ..losses import LOSSES
-from .live import STATUS_ICONS, fmt, series
-from .session import acting_token, owner, run_ids_from_url, service
+from .live import STATUS_ICONS, fmt, page_runs, series
+from .session import acting_token, owner, service
 
 
-def visible_runs(everyone: bool = False) -> list[dict]:
-    """Own runs, plus runs opened by link in this session (or every run, for the lecturer)."""
-    if everyone:
-        return service().list_runs(None)
+def visible_runs() -> list[dict]:
+    """Own runs, plus runs opened by link in this session; a link to a run that is gone says so."""
     runs = {r["id"]: r for r in service().list_runs(owner())}
-    link_ids, _ = run_ids_from_url()
+    link_ids = page_runs()
     others = [i for i in dict.fromkeys(link_ids + st.session_state.get("seen_runs", [])) if i not in runs]
     for r in service().runs_by_id(others):
         runs.setdefault(r["id"], r)
+    missing = [i for i in link_ids if i not in runs]
+    if missing:
+        st.warning(f"The link's run `{missing[0]}` no longer exists: it was deleted or expired.")
     return sorted(runs.values(), key=lambda r: r["created"], reverse=True)
 
 
