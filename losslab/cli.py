@@ -5,12 +5,12 @@ Bad arguments print the config's one-sentence message and exit with status 2."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 from typing import Optional
 
+from . import fields
 from .config import CONFIGS
 
 
@@ -19,37 +19,18 @@ def _flag(name: str) -> str:
 
 
 def _add_config_args(parser: argparse.ArgumentParser, cls) -> None:
-    for f in dataclasses.fields(cls):
-        if f.name == "points":
-            continue
-        kind = type(f.default) if f.default is not None else float
-        parser.add_argument(_flag(f.name), dest=f.name, type=str, default=None,
-                            help=f"{kind.__name__}, default {f.default!r}")
+    """One option per declared field, its --help from the field table (meaning, unit, range, default)."""
+    for name, spec in fields.specs(cls).items():
+        if not spec.url:
+            continue  # uploaded points: not a command-line value
+        parser.add_argument(_flag(name), dest=name, type=str, default=None, metavar=spec.kind.__name__.upper(),
+                            help=fields.help_text(cls, name).replace("%", "%%"))
 
 
 def _config_from_args(cls, args):
-    values = {}
-    for f in dataclasses.fields(cls):
-        raw = getattr(args, f.name, None)
-        if raw is None:
-            continue
-        kind = type(f.default) if f.default is not None else float
-        values[f.name] = _parse(f.name, kind, raw)
+    values = {name: fields.parse(cls, name, raw) for name in fields.specs(cls)
+              if (raw := getattr(args, name, None)) is not None}
     return cls(**values)
-
-
-def _parse(name: str, kind: type, raw: str):
-    if kind is str:
-        return raw
-    try:
-        number = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number; got {raw!r}") from None
-    if kind is int:
-        if not number.is_integer():
-            raise ValueError(f"{name} must be a whole number; got {raw!r}")
-        return int(number)
-    return number
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+from .lazy import LazyModule
+
+torch = LazyModule("torch")  # configs read the names below without importing torch
+nn = LazyModule("torch.nn")
 
 MODELS = {
     # The seed's regression model: weight kg = slope · height cm + intercept.
@@ -23,11 +25,11 @@ MODEL_LABELS = {"linear_regression": "Linear(1, 1)", "linear": "Linear(784, 10)"
 OPTIMIZER_LABELS = {"sgd": "SGD (+momentum)", "adam": "Adam", "rmsprop": "RMSprop"}
 
 
-def build_model(config) -> nn.Module:
+def build_model(config):
     """Seeded construction: the same config always starts from the same weights."""
     torch.manual_seed(config.seed)
     return MODELS[config.model](config)
 
 
-def build_optimizer(model: nn.Module, config) -> torch.optim.Optimizer:
+def build_optimizer(model, config):
     return OPTIMIZERS[config.optimizer](model.parameters(), config)

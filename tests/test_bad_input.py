@@ -1,12 +1,12 @@
 """The bad-input sweep: uploads, URL parameters and config values at and past every limit each
 get one clear sentence; nothing crashes and nothing is queued by mistake."""
 
-import dataclasses
 import math
 
 import pytest
 
-from losslab.config import MAX_LR, MnistConfig, RegressionConfig
+from losslab import fields
+from losslab.config import MnistConfig, RegressionConfig
 from losslab.jobs import service as service_mod
 from tests.conftest import app
 
@@ -67,29 +67,42 @@ def test_nan_and_huge_numbers_in_the_url(app_env, query):
     assert at.warning, "a sentence says what was ignored"
 
 
-def _numeric_limits(cls):
-    """(field, value at the limit, value just past it) for every bounded numeric field."""
-    limits = {
-        RegressionConfig: {"lr": (MAX_LR, MAX_LR * 1.0001), "epochs": (100_000, 100_001), "momentum": (0.99, 1.0),
-                           "seed": (2**31 - 1, 2**31), "speed": (1000, 1000.5), "outliers": (100, 101),
-                           "noise": (1000, 1000.1), "n_points": (1000, 1001), "eval_every": (1_000_000, 1_000_001),
-                           "outlier_offset": (-1000, -1000.1)},
-        MnistConfig: {"lr": (MAX_LR, 10.5), "epochs": (50, 51), "batch_size": (60_000, 60_001),
-                      "train_subset": (60_000, 60_001), "label_noise": (100, 100.5), "hidden": (4096, 4097),
-                      "momentum": (0.99, 0.995)},
-    }[cls]
-    for f in dataclasses.fields(cls):
-        if f.name in limits:
-            yield f.name, *limits[f.name]
+def _bounded_fields():
+    """(config class, field, value at the limit, value just past it) for every bounded numeric
+    field of both tasks, read from the field table: a new limit is tested without an edit here."""
+    for cls in (RegressionConfig, MnistConfig):
+        for name, spec in fields.specs(cls).items():
+            if spec.low is None or spec.choices:
+                continue
+            past = 1 if spec.kind is int else max(abs(spec.high) * 1e-4, 1e-3)
+            yield cls, name, spec.kind(spec.high), spec.kind(spec.high + past)
+            lower = spec.kind(spec.low) if not spec.low_open else None
+            below = spec.kind(spec.low - (1 if spec.kind is int else max(abs(spec.low) * 1e-4, 1e-3)))
+            yield cls, name, lower, spec.kind(spec.low) if spec.low_open else below
 
 
-@pytest.mark.parametrize("cls, field, at_limit, past", [
-    (cls, *row) for cls in (RegressionConfig, MnistConfig) for row in _numeric_limits(cls)])
+def test_every_bounded_field_of_both_tasks_is_tried():
+    tried = {(cls.task, name) for cls, name, *_ in _bounded_fields()}
+    for name in ("seed", "speed", "eval_every", "lr", "epochs", "momentum"):
+        assert ("mnist", name) in tried or fields.specs(MnistConfig)[name].choices
+    assert ("mnist", "seed") in tried and ("mnist", "eval_every") in tried and ("regression", "n_points") in tried
+
+
+@pytest.mark.parametrize("cls, field, at_limit, past", list(_bounded_fields()),
+                         ids=lambda v: v.task if isinstance(v, type) else str(v))
 def test_config_values_at_and_past_every_limit(cls, field, at_limit, past):
-    assert getattr(cls(**{field: at_limit}), field) == at_limit
+    if at_limit is not None:
+        assert getattr(cls(**{field: at_limit}), field) == at_limit
     with pytest.raises(ValueError) as err:
         cls(**{field: past})
     assert str(err.value).startswith(field) and "must be" in str(err.value)
     for bad in (math.nan, math.inf, -math.inf):
         with pytest.raises(ValueError, match=field):
             cls(**{field: bad})
+
+
+@pytest.mark.parametrize("cls, field", [(c, n) for c in (RegressionConfig, MnistConfig)
+                                        for n, s in fields.specs(c).items() if s.choices])
+def test_every_choice_field_refuses_a_value_outside_its_choices(cls, field):
+    with pytest.raises(ValueError, match=f"^{field} must be one of"):
+        cls(**{field: 12345.5 if fields.specs(cls)[field].kind is float else "no-such-choice"})

@@ -20,7 +20,7 @@ from losslab.config import MnistConfig, RegressionConfig, config_from_dict, conf
     (RegressionConfig, "loss", "nope", "loss must be one of"),
     (RegressionConfig, "optimizer", "lbfgs", "optimizer must be one of"),
     (RegressionConfig, "seed", -1, "seed must be in"),
-    (RegressionConfig, "speed", -1, "speed must be in [0, 1000]"),
+    (RegressionConfig, "speed", -1, "speed must be one of 0, 1000, 200, 50, 10, 2"),
     (RegressionConfig, "outliers", 1000, "outliers must be in [0, 100]"),
     (RegressionConfig, "data", "custom", "points must hold at least 2"),
     (MnistConfig, "loss", "mse", "loss must be one of cross_entropy"),

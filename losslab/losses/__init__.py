@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-import torch
+from ..lazy import LazyModule
+
+torch = LazyModule("torch")  # read the registry without torch; computing a loss imports it
 
 TASKS = ("regression", "binary", "multiclass", "distribution")
 

@@ -3,8 +3,10 @@ multiclass (logits z of shape (n, K) against integer classes)."""
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+from ..lazy import LazyModule
+
+torch = LazyModule("torch")
+F = LazyModule("torch.nn.functional")
 
 from . import Loss, Param, register
 

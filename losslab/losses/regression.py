@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+from ..lazy import LazyModule
+
+torch = LazyModule("torch")
+F = LazyModule("torch.nn.functional")
 
 from . import Loss, Param, register
 

@@ -1,24 +1,26 @@
-"""Widgets that build run configs, prefilled from the URL (`?loss=huber&lr=0.05`) when given.
+"""Widgets that build run configs, drawn from the field table (losslab.fields): no limit or
+default is typed here. The form reads the link once (`?loss=huber&lr=0.05`) and writes every
+setting that differs from its default back to it, so the address bar always reproduces the lab.
 
 A bad value in the URL or a bad widget combination gets one sentence; nothing raises."""
 
 from __future__ import annotations
 
-import dataclasses
+import math
 
 import streamlit as st
 
-from .. import datasets
-from ..config import MnistConfig, RegressionConfig
-from ..losses import LOSSES, losses_for
-from ..models import MODEL_LABELS, OPTIMIZER_LABELS
+from .. import datasets, fields
+from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig
+from ..losses import LOSSES
+from .session import APP_URL_PARAMS
 
-SPEEDS = {0.0: "full speed", 1000.0: "1000 steps/s", 200.0: "200 steps/s", 50.0: "50 steps/s",
-          10.0: "10 steps/s", 2.0: "2 steps/s"}
 
+# --- the link: read once per session, written on every rerun -----------------------------
 
 def prefill_from_url(cls, prefix: str) -> None:
-    """Copy config fields found in the query string into the widgets' state, once per session."""
+    """Copy config fields found in the query string into the widgets' state, once per session;
+    every parameter that is not used gets one sentence saying why."""
     flag = f"{prefix}_prefilled"
     if st.session_state.get(flag):
         for message in st.session_state.get(f"{prefix}_url_warnings", []):
@@ -26,81 +28,132 @@ def prefill_from_url(cls, prefix: str) -> None:
         return
     st.session_state[flag] = True
     warnings = st.session_state[f"{prefix}_url_warnings"] = []
-    names = {f.name: f for f in dataclasses.fields(cls)}
+    specs = fields.specs(cls)
     params = st.query_params.to_dict()
+    accepted = {}
     for key, raw in params.items():
-        if key not in names or key in ("points", "loss_param"):
+        if key in APP_URL_PARAMS or key == "loss_param":
             continue
-        default = names[key].default
-        try:
-            value = raw if isinstance(default, str) else float(raw)
-            if isinstance(default, int) and not isinstance(default, bool):
-                if not float(value).is_integer():
-                    raise ValueError(f"{key} must be a whole number; got {raw!r}")
-                value = int(value)
-            cls(**{key: value})  # validates this one field against the defaults
-            if key == "speed" and value not in SPEEDS:
-                raise ValueError(f"speed must be one of {', '.join(f'{v:g}' for v in SPEEDS)}")
-        except (ValueError, OverflowError) as exc:
-            warnings.append(f"Ignored `{key}={raw[:40]}` from the link: {exc}.")
-            st.warning(warnings[-1])
-            continue
+        shown = f"`{key[:40]}={raw[:40]}`"
+        if key not in specs:
+            warnings.append(f"Ignored {shown} from the link: this lab has no setting called {key[:40]!r}.")
+        elif not specs[key].url:
+            warnings.append(f"Ignored {shown} from the link: {key} comes from an uploaded file, not a link.")
+        else:
+            try:
+                accepted[key] = fields.parse(cls, key, raw)
+            except (ValueError, OverflowError) as exc:
+                warnings.append(f"Ignored {shown} from the link: {exc}.")
+    # A setting the form does not show for these values (momentum with Adam) would be lost silently.
+    effective = {**fields.defaults(cls), **accepted}
+    for key in list(accepted):
+        if not specs[key].shown(effective):
+            warnings.append(f"Ignored `{key}={params[key][:40]}` from the link: {specs[key].hidden_reason}.")
+            del accepted[key]
+    for key, value in accepted.items():
         st.session_state[f"{prefix}_{key}"] = value
     if "loss_param" in params:
-        loss = st.session_state.get(f"{prefix}_loss", cls.loss)
+        loss = effective["loss"]
         try:
-            value = float(params["loss_param"])
-            cls(loss=loss, loss_param=value)
-            st.session_state[f"{prefix}_param_{loss}"] = value
+            value = fields.parse(cls, "loss_param", params["loss_param"])
+            if value is not None:
+                cls(loss=loss, loss_param=value)  # the loss's own range
+                st.session_state[f"{prefix}_param_{loss}"] = value
         except (ValueError, OverflowError) as exc:
             warnings.append(f"Ignored `loss_param={params['loss_param'][:40]}` from the link: {exc}.")
-            st.warning(warnings[-1])
+    for message in warnings:
+        st.warning(message)
 
 
-def _num(container, label, low, high, default, key, **kw):
-    """number_input whose default lives in session state, so a URL prefill never conflicts."""
-    st.session_state.setdefault(key, default)
-    return container.number_input(label, min_value=low, max_value=high, key=key, **kw)
+def write_url(config) -> None:
+    """Every link-able setting that differs from its default goes into the query string; the rest
+    leave it (so a copied address reproduces this lab, and stays short)."""
+    specs, default = fields.specs(type(config)), fields.defaults(type(config))
+    for name, spec in specs.items():
+        if not spec.url:
+            continue
+        value = getattr(config, name)
+        if name == "loss_param":
+            param = LOSSES[config.loss].param
+            differs = value is not None and param is not None and value != param.default
+        else:
+            differs = value != default[name]
+        text = fields.format_value(value) if differs else None
+        if text is None:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != text:
+            st.query_params[name] = text
 
 
-def _loss_param(losses, prefix: str):
-    loss = st.selectbox("Loss", [l.name for l in losses], format_func=lambda n: LOSSES[n].label, key=f"{prefix}_loss")
+# --- one widget per field, from its declaration -------------------------------------------
+
+def field_widget(cls, name: str, prefix: str, container=st):
+    """The widget a field declares, its default kept in session state (a link prefill never
+    conflicts with a widget default)."""
+    spec = fields.specs(cls)[name]
+    key = f"{prefix}_{name}"
+    st.session_state.setdefault(key, fields.defaults(cls)[name])
+    label = f"{spec.label} ({spec.unit})" if spec.unit and spec.unit != "%" else (
+        f"{spec.label} (%)" if spec.unit else spec.label)
+    if spec.widget in ("select", "radio", "select_slider"):
+        options = list(spec.allowed())
+        names = spec.choice_labels() if spec.choice_labels else {}
+        fmt = lambda v: names.get(v, str(v))  # noqa: E731
+        if spec.widget == "select":
+            return container.selectbox(label, options, format_func=fmt, key=key, help=spec.help)
+        if spec.widget == "radio":
+            return container.radio(label, options, format_func=fmt, key=key, horizontal=True, help=spec.help)
+        return container.select_slider(label, options=options, format_func=fmt, key=key, help=spec.help)
+    low, high = _bounds(spec)
+    if spec.widget == "slider":
+        return container.slider(label, low, high, step=spec.kind(spec.step) if spec.step else None, key=key,
+                                help=spec.help)
+    return container.number_input(label, min_value=low, max_value=high, key=key, help=spec.help,
+                                  **({} if spec.kind is int else {"format": "%.6g"}))
+
+
+def _bounds(spec):
+    if spec.kind is int:
+        return int(spec.low), int(spec.high)
+    low = math.nextafter(spec.low, spec.high) if spec.low_open else float(spec.low)
+    return low, float(spec.high)
+
+
+def widgets(cls, prefix: str, names, values: dict, columns: int = 1) -> None:
+    """Draw the named fields (those shown for the values chosen so far) into `values`,
+    spread over `columns` columns."""
+    slots = st.columns(columns) if columns > 1 else [st]
+    i = 0
+    for name in names:
+        if not fields.specs(cls)[name].shown(values):
+            continue
+        if name == "loss_param":
+            values[name] = _loss_param(values["loss"], prefix, slots[i % len(slots)])
+        else:
+            values[name] = field_widget(cls, name, prefix, slots[i % len(slots)])
+        i += 1
+
+
+def _loss_param(loss: str, prefix: str, container):
+    """The chosen loss's own parameter, remembered per loss; its range is the registry's."""
     spec = LOSSES[loss].param
-    param = None
-    if spec is not None:
-        param = _num(st, f"{spec.name} ({spec.help})", spec.low, spec.high, spec.default, f"{prefix}_param_{loss}")
-    return loss, param
+    if spec is None:
+        return None
+    key = f"{prefix}_param_{loss}"
+    st.session_state.setdefault(key, spec.default)
+    return container.number_input(f"{spec.name} ({spec.help})", min_value=spec.low, max_value=spec.high, key=key)
 
 
-def _optimizer(prefix: str, lr_default: float, default: str):
-    st.session_state.setdefault(f"{prefix}_optimizer", default)
-    opt = st.selectbox("Optimizer", list(OPTIMIZER_LABELS), format_func=OPTIMIZER_LABELS.get, key=f"{prefix}_optimizer")
-    lr = _num(st, "Learning rate η", 1e-12, 10.0, lr_default, f"{prefix}_lr", format="%.6g",
-              help="step size of each update; too high and the loss explodes")
-    momentum = 0.0
-    if opt != "adam":
-        st.session_state.setdefault(f"{prefix}_momentum", 0.0)
-        momentum = st.slider("Momentum", 0.0, 0.99, step=0.01, key=f"{prefix}_momentum")
-    return opt, lr, momentum
-
-
-def _speed(prefix: str) -> float:
-    return st.select_slider("Speed (slow motion for a lecture)", options=list(SPEEDS), format_func=SPEEDS.get,
-                            key=f"{prefix}_speed")
-
+# --- the two labs' forms ------------------------------------------------------------------
 
 def regression_controls() -> RegressionConfig | None:
     """The regression lab's form; returns a valid config, or None after saying what is wrong."""
-    prefill_from_url(RegressionConfig, "reg")
-    source = st.radio("Data", ["seed", "synthetic", "custom"], horizontal=True, key="reg_data",
-                      format_func={"seed": "10 people (height, weight)", "synthetic": "synthetic line",
-                                   "custom": "upload CSV"}.get)
-    values: dict = {"data": source}
-    if source == "synthetic":
-        st.session_state.setdefault("reg_n_points", 50)
-        values["n_points"] = st.slider("Points", 2, 1000, key="reg_n_points")
-    if source == "custom":
-        upload = st.file_uploader("CSV with two numeric columns: x, y (header optional, ≤ 10,000 rows)",
+    cls, values = RegressionConfig, {}
+    prefill_from_url(cls, "reg")
+    widgets(cls, "reg", ["data", "n_points"], values)
+    if values["data"] == "custom":
+        upload = st.file_uploader(f"CSV with two numeric columns: x, y (header optional, ≤ {MAX_UPLOAD_ROWS:,} rows)",
                                   type=["csv", "txt"], key="reg_upload")
         if upload is None:
             st.info("Choose a CSV file to fit a line to your own data.")
@@ -111,48 +164,32 @@ def regression_controls() -> RegressionConfig | None:
             st.error(str(exc))
             return None
         st.caption(f"{len(values['points'])} points from {upload.name}")
-    c1, c2, c3 = st.columns(3)
-    values["outliers"] = _num(c1, "Outliers", 0, 100, 0, "reg_outliers",
-                                         help="extra points pushed far above the line")
-    values["outlier_offset"] = _num(c2, "Outlier distance (kg)", -1000.0, 1000.0, 40.0, "reg_outlier_offset")
-    values["noise"] = _num(c3, "Noise σ (kg)", 0.0, 1000.0, 0.0, "reg_noise")
-    values["loss"], values["loss_param"] = _loss_param(losses_for("regression"), "reg")
-    values["optimizer"], values["lr"], values["momentum"] = _optimizer("reg", 0.1, RegressionConfig.optimizer)
-    c1, c2 = st.columns(2)
-    values["epochs"] = _num(c1, "Epochs (full-batch steps)", 1, 100_000, 10_000, "reg_epochs")
-    values["seed"] = _num(c2, "Seed (same seed → same start)", 0, 2**31 - 1, 0, "reg_seed")
-    values["speed"] = _speed("reg")
-    return _build(RegressionConfig, values)
+    widgets(cls, "reg", ["outliers", "outlier_offset", "noise"], values, columns=3)
+    widgets(cls, "reg", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
+    widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
+    widgets(cls, "reg", ["eval_every", "speed"], values)
+    return _build(cls, values)
 
 
 def mnist_controls() -> MnistConfig | None:
-    prefill_from_url(MnistConfig, "mn")
-    values: dict = {}
-    c1, c2 = st.columns(2)
-    values["model"] = c1.selectbox("Model", ["linear", "mlp"], format_func=MODEL_LABELS.get, key="mn_model")
-    if values["model"] == "mlp":
-        values["hidden"] = _num(c2, "Hidden units", 1, 4096, 128, "mn_hidden")
-    values["loss"], values["loss_param"] = _loss_param(losses_for("multiclass"), "mn")
-    values["optimizer"], values["lr"], values["momentum"] = _optimizer("mn", 0.01, MnistConfig.optimizer)
-    c1, c2 = st.columns(2)
-    values["batch_size"] = _num(c1, "Batch size", 1, 60_000, 64, "mn_batch_size")
-    values["epochs"] = _num(c2, "Epochs", 1, 50, 10, "mn_epochs")
-    values["train_subset"] = _num(c1, "Training images (0 = all 60,000)", 0, 60_000, 0, "mn_train_subset")
-    st.session_state.setdefault("mn_label_noise", 0.0)
-    values["label_noise"] = c2.slider("Label noise (%)", 0.0, 100.0, step=5.0, key="mn_label_noise",
-                                      help="this share of training labels is replaced by a wrong digit")
-    values["eval_every"] = _num(c1, "Test every N steps (0 = each epoch)", 0, 1_000_000, 100, "mn_eval_every")
-    values["seed"] = _num(c2, "Seed", 0, 2**31 - 1, 0, "mn_seed")
-    values["speed"] = _speed("mn")
-    return _build(MnistConfig, values)
+    cls, values = MnistConfig, {}
+    prefill_from_url(cls, "mn")
+    widgets(cls, "mn", ["model", "hidden"], values, columns=2)
+    widgets(cls, "mn", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
+    widgets(cls, "mn", ["batch_size", "epochs", "train_subset", "label_noise", "eval_every", "seed"], values,
+            columns=2)
+    widgets(cls, "mn", ["speed"], values)
+    return _build(cls, values)
 
 
 def _build(cls, values):
     try:
-        return cls(**values)
+        config = cls(**values)
     except ValueError as exc:
         st.error(f"Check the settings: {exc}.")
         return None
+    write_url(config)
+    return config
 
 
 def loss_card(config) -> None:

@@ -12,6 +12,8 @@ import streamlit as st
 from ..jobs.service import JobService, get_service, new_owner_token
 
 COOKIE = "losslab_owner"
+# Query parameters the app itself reads on every page; a lab's form leaves them alone.
+APP_URL_PARAMS = frozenset({"run"})
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
