@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar, Optional
 
-from . import losses, models
+from . import fields, losses, models
 from .fields import check_choice as _choice
 from .fields import check_number as _check_number
 from .fields import declare, validate
@@ -84,7 +84,7 @@ class _Config:
         task = d.pop("task", cls.task)
         if task != cls.task:
             raise ValueError(f"task must be {cls.task!r} for {cls.__name__}; got {task!r}")
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(d) - names)
         if unknown:
             raise ValueError(f"unknown config field(s): {', '.join(unknown)}; allowed: {', '.join(sorted(names))}")
@@ -201,6 +201,24 @@ class MnistConfig(_Config):
 
 
 CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig}
+
+
+def to_query(config) -> dict[str, str]:
+    """The link of a config: every link-able field that differs from its default, as text
+    (`fields.parse` reads it back). A loss parameter equal to its loss's default is left out."""
+    query, default = {}, fields.defaults(type(config))
+    for name, spec in fields.specs(type(config)).items():
+        value = getattr(config, name)
+        if not spec.url or value is None:
+            continue
+        if name == "loss_param":
+            param = config.loss_fn.param
+            if param is None or value == param.default:
+                continue
+        elif value == default[name]:
+            continue
+        query[name] = fields.format_value(value)
+    return query
 
 
 def config_from_dict(d: dict):

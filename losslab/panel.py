@@ -25,17 +25,15 @@ class PanelRow:
 
 
 def _note(loss: Loss, value: float) -> str:
+    """Why a value is not finite, in one sentence: the loss's own note, then its stable sibling."""
     if math.isfinite(value):
         return ""
     kind = "NaN" if math.isnan(value) else "inf"
-    if loss.name == "bce":
-        return (f"{kind}: the naive formula takes log 0 at p = 0 or 1 "
-                f"({'0 · log 0 = NaN' if kind == 'NaN' else '−log 0 = ∞'}); BCE with logits stays finite.")
-    if loss.name == "kl":
-        return (f"{kind}: " + ("an empty bin in P gives 0 · log 0 = NaN" if kind == "NaN"
-                               else "an empty bin in Q where P > 0 gives log(P/0) = ∞")
-                + "; the stable form treats 0 log 0 as 0.")
-    return f"{kind}: the loss is not finite at this input."
+    why = loss.nan_note if kind == "NaN" else loss.inf_note
+    if not why:
+        return f"{kind}: the loss is not finite at this input."
+    sibling = f"; {LOSSES[loss.stable_form].label} stays finite" if loss.stable_form else ""
+    return f"{kind}: {why}{sibling}."
 
 
 def _row(loss: Loss, pred, target, param=None) -> PanelRow:

@@ -57,6 +57,13 @@ class Loss:
     # True when `reference` is torch's own fused kernel for the same formula (tests prove they
     # agree): training then uses it, ~18 % faster per MNIST step than the from-scratch form.
     fused: bool = False
+    # The loss's unit: "{y}²" for MSE (kg² on kg), "nats" for cross-entropy; "" = none.
+    unit: str = ""
+    # Why the value is NaN or inf when it is (naive forms); the panel adds the stable sibling.
+    nan_note: str = ""
+    inf_note: str = ""
+    # A sentence under the explorer's chart when this loss is drawn.
+    explorer_note: str = ""
 
     @property
     def train_fn(self):
@@ -79,6 +86,13 @@ class Loss:
         if grad is None:
             grad = torch.zeros_like(p)
         return value.detach(), grad.detach()
+
+
+def unit_of(loss: Loss, target_unit: str) -> str:
+    """"kg²" for MSE on kg, "kg" for MAE, "nats" for cross-entropy; "" when there is none."""
+    if "{y}" in loss.unit and not target_unit:
+        return ""
+    return loss.unit.format(y=target_unit)
 
 
 def target_is_float(loss: Loss) -> bool:

@@ -4,11 +4,10 @@ multiclass (logits z of shape (n, K) against integer classes)."""
 from __future__ import annotations
 
 from ..lazy import LazyModule
+from . import Loss, Param, register
 
 torch = LazyModule("torch")
 F = LazyModule("torch.nn.functional")
-
-from . import Loss, Param, register
 
 
 # --- binary: label y in {0, 1}; prediction is a probability p or a logit z -----------------
@@ -53,28 +52,57 @@ def _binary_focal_reference(z, y, gamma):
 
 
 register(Loss(
-    "bce", "BCE on probabilities (naive)", "binary", "probability",
-    r"-\frac{1}{n}\sum_i \big[y_i \log p_i + (1-y_i)\log(1-p_i)\big]",
-    "Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
-    "log 0 = -∞ gives inf, and 0·log 0 gives NaN.",
-    _bce_naive, lambda p, y, _: F.binary_cross_entropy(p, y), stable_form="bce_logits"))
+    name="bce",
+    label="BCE on probabilities (naive)",
+    task="binary",
+    input_kind="probability",
+    formula=r"-\frac{1}{n}\sum_i \big[y_i \log p_i + (1-y_i)\log(1-p_i)\big]",
+    explanation="Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
+        "log 0 = -∞ gives inf, and 0·log 0 gives NaN.",
+    fn=_bce_naive,
+    reference=lambda p, y, _: F.binary_cross_entropy(p, y),
+    stable_form="bce_logits",
+    nan_note="the naive formula takes 0 · log 0 = NaN at p = 0 or 1",
+    inf_note="the naive formula takes −log 0 = ∞ at p = 0 or 1",
+    explorer_note=("The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
+                       "logit(p) and stay finite (the ends of this axis use logit ±1000)."),
+    unit="nats",
+))
 register(Loss(
-    "bce_logits", "BCE with logits (stable)", "binary", "logit",
-    r"\frac{1}{n}\sum_i \big[\max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})\big]",
-    "The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
-    _bce_logits, lambda z, y, _: F.binary_cross_entropy_with_logits(z, y), fused=True))
+    name="bce_logits",
+    label="BCE with logits (stable)",
+    task="binary",
+    input_kind="logit",
+    formula=r"\frac{1}{n}\sum_i \big[\max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})\big]",
+    explanation="The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
+    fn=_bce_logits,
+    reference=lambda z, y, _: F.binary_cross_entropy_with_logits(z, y),
+    fused=True,
+    unit="nats",
+))
 register(Loss(
-    "hinge", "Hinge", "binary", "logit",
-    r"\frac{1}{n}\sum_i \max(0,\, 1 - s_i z_i),\quad s_i = 2y_i - 1",
-    "The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
-    "contributing at all.",
-    _hinge, _hinge_reference))
+    name="hinge",
+    label="Hinge",
+    task="binary",
+    input_kind="logit",
+    formula=r"\frac{1}{n}\sum_i \max(0,\, 1 - s_i z_i),\quad s_i = 2y_i - 1",
+    explanation="The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
+        "contributing at all.",
+    fn=_hinge,
+    reference=_hinge_reference,
+))
 register(Loss(
-    "binary_focal", "Focal, binary (γ)", "binary", "logit",
-    r"\frac{1}{n}\sum_i (1-p_{t,i})^{\gamma}\,\mathrm{BCE}(z_i, y_i)",
-    "BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
-    _binary_focal, _binary_focal_reference,
-    Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain BCE; larger γ ignores easy examples more")))
+    name="binary_focal",
+    label="Focal, binary (γ)",
+    task="binary",
+    input_kind="logit",
+    formula=r"\frac{1}{n}\sum_i (1-p_{t,i})^{\gamma}\,\mathrm{BCE}(z_i, y_i)",
+    explanation="BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
+    fn=_binary_focal,
+    reference=_binary_focal_reference,
+    param=Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain BCE; larger γ ignores easy examples more"),
+    unit="nats",
+))
 
 
 # --- multiclass: logits z of shape (n, K) and integer class labels -------------------------
@@ -118,28 +146,50 @@ def _multi_hinge(z, y, _):
 
 
 register(Loss(
-    "cross_entropy", "Cross-entropy (label smoothing)", "multiclass", "logits",
-    r"-\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}",
-    "Minus the log of the probability given to the true class: a confident mistake costs a lot, "
-    "and the gradient softmax − onehot never vanishes while the model is wrong.",
-    _cross_entropy, lambda z, y, s: F.cross_entropy(z, y, label_smoothing=s),
-    Param("label_smoothing", 0.0, 0.0, 0.99, "aim for 1 − ε on the true class, ε/K on the others"),
-    fused=True))
+    name="cross_entropy",
+    label="Cross-entropy (label smoothing)",
+    task="multiclass",
+    input_kind="logits",
+    formula=r"-\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}",
+    explanation="Minus the log of the probability given to the true class: a confident mistake costs a lot, "
+        "and the gradient softmax − onehot never vanishes while the model is wrong.",
+    fn=_cross_entropy,
+    reference=lambda z, y, s: F.cross_entropy(z, y, label_smoothing=s),
+    param=Param("label_smoothing", 0.0, 0.0, 0.99, "aim for 1 − ε on the true class, ε/K on the others"),
+    fused=True,
+    unit="nats",
+))
 register(Loss(
-    "mse_onehot", "MSE on one-hot probabilities", "multiclass", "logits",
-    r"\frac{1}{n}\sum_i \sum_k (\mathrm{softmax}(z_i)_k - [k = y_i])^2",
-    "Squared error on probabilities. Its gradient goes through the softmax and fades when the model is "
-    "confidently wrong, which is why cross-entropy trains classifiers faster.",
-    _mse_onehot, lambda z, y, _: F.mse_loss(torch.softmax(z, -1), F.one_hot(y, z.shape[-1]).to(z.dtype),
-                                            reduction="sum") / z.shape[0]))
+    name="mse_onehot",
+    label="MSE on one-hot probabilities",
+    task="multiclass",
+    input_kind="logits",
+    formula=r"\frac{1}{n}\sum_i \sum_k (\mathrm{softmax}(z_i)_k - [k = y_i])^2",
+    explanation="Squared error on probabilities. Its gradient goes through the softmax and fades when the model is "
+        "confidently wrong, which is why cross-entropy trains classifiers faster.",
+    fn=_mse_onehot,
+    reference=lambda z, y, _: F.mse_loss(torch.softmax(z, -1), F.one_hot(y, z.shape[-1]).to(z.dtype),
+                                                reduction="sum") / z.shape[0],
+))
 register(Loss(
-    "focal", "Focal (γ)", "multiclass", "logits",
-    r"-\frac{1}{n}\sum_i (1-p_{y_i})^{\gamma}\log p_{y_i}",
-    "Cross-entropy down-weighted for examples the model already gets right with confidence.",
-    _focal, _focal_reference,
-    Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain cross-entropy")))
+    name="focal",
+    label="Focal (γ)",
+    task="multiclass",
+    input_kind="logits",
+    formula=r"-\frac{1}{n}\sum_i (1-p_{y_i})^{\gamma}\log p_{y_i}",
+    explanation="Cross-entropy down-weighted for examples the model already gets right with confidence.",
+    fn=_focal,
+    reference=_focal_reference,
+    param=Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain cross-entropy"),
+    unit="nats",
+))
 register(Loss(
-    "multi_hinge", "Multiclass hinge", "multiclass", "logits",
-    r"\frac{1}{nK}\sum_i \sum_{k\ne y_i} \max(0,\, 1 - z_{i,y_i} + z_{i,k})",
-    "Wants the true class's score to beat every other score by a margin of 1; beyond that it stops caring.",
-    _multi_hinge, lambda z, y, _: F.multi_margin_loss(z, y)))
+    name="multi_hinge",
+    label="Multiclass hinge",
+    task="multiclass",
+    input_kind="logits",
+    formula=r"\frac{1}{nK}\sum_i \sum_{k\ne y_i} \max(0,\, 1 - z_{i,y_i} + z_{i,k})",
+    explanation="Wants the true class's score to beat every other score by a margin of 1; beyond that it stops caring.",
+    fn=_multi_hinge,
+    reference=lambda z, y, _: F.multi_margin_loss(z, y),
+))

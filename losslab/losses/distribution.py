@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from ..lazy import LazyModule
+from . import Loss, register
 
 torch = LazyModule("torch")
 F = LazyModule("torch.nn.functional")
-
-from . import Loss, register
 
 
 # --- distributions: target P and prediction Q over K bins (rows sum to 1) ------------------
@@ -25,14 +24,32 @@ def _kl_log(log_q, p, _):
 
 
 register(Loss(
-    "kl", "KL divergence (naive)", "distribution", "distribution",
-    r"\sum_k P_k \log\frac{P_k}{Q_k}",
-    "How many extra nats it costs to code P with a code built for Q. Written this way, an empty bin "
-    "in P gives 0·log 0 = NaN and an empty bin in Q gives inf.",
-    _kl_naive, lambda q, p, _: F.kl_div(q.log(), p, reduction="batchmean"), stable_form="kl_log"))
+    name="kl",
+    label="KL divergence (naive)",
+    task="distribution",
+    input_kind="distribution",
+    formula=r"\sum_k P_k \log\frac{P_k}{Q_k}",
+    explanation="How many extra nats it costs to code P with a code built for Q. Written this way, an empty bin "
+        "in P gives 0·log 0 = NaN and an empty bin in Q gives inf.",
+    fn=_kl_naive,
+    reference=lambda q, p, _: F.kl_div(q.log(), p, reduction="batchmean"),
+    stable_form="kl_log",
+    nan_note="an empty bin in P gives 0 · log 0 = NaN",
+    inf_note="an empty bin in Q where P > 0 gives log(P/0) = ∞",
+    explorer_note=("With an empty bin in P the naive KL is NaN everywhere (0 · log 0); the stable form, with "
+                       "0 log 0 = 0, draws the curve. Both rise to ∞ as Q₀ → 0 only where P₀ > 0."),
+    unit="nats",
+))
 register(Loss(
-    "kl_log", "KL divergence (stable, log Q)", "distribution", "log_distribution",
-    r"\sum_k \big[P_k\log P_k - P_k \log Q_k\big],\quad 0\log 0 = 0",
-    "The same divergence taking log Q as input (as torch's kl_div does) and treating 0·log 0 as 0, "
-    "so empty bins in P are fine.",
-    _kl_log, lambda lq, p, _: F.kl_div(lq, p, reduction="batchmean"), fused=True))
+    name="kl_log",
+    label="KL divergence (stable, log Q)",
+    task="distribution",
+    input_kind="log_distribution",
+    formula=r"\sum_k \big[P_k\log P_k - P_k \log Q_k\big],\quad 0\log 0 = 0",
+    explanation="The same divergence taking log Q as input (as torch's kl_div does) and treating 0·log 0 as 0, "
+        "so empty bins in P are fine.",
+    fn=_kl_log,
+    reference=lambda lq, p, _: F.kl_div(lq, p, reduction="batchmean"),
+    fused=True,
+    unit="nats",
+))

@@ -11,7 +11,7 @@ import math
 import streamlit as st
 
 from .. import datasets, fields
-from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig
+from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, to_query
 from ..losses import LOSSES
 from .session import APP_URL_PARAMS
 
@@ -68,22 +68,13 @@ def prefill_from_url(cls, prefix: str) -> None:
 def write_url(config) -> None:
     """Every link-able setting that differs from its default goes into the query string; the rest
     leave it (so a copied address reproduces this lab, and stays short)."""
-    specs, default = fields.specs(type(config)), fields.defaults(type(config))
-    for name, spec in specs.items():
-        if not spec.url:
-            continue
-        value = getattr(config, name)
-        if name == "loss_param":
-            param = LOSSES[config.loss].param
-            differs = value is not None and param is not None and value != param.default
-        else:
-            differs = value != default[name]
-        text = fields.format_value(value) if differs else None
-        if text is None:
-            if name in st.query_params:
+    query = to_query(config)
+    for name, spec in fields.specs(type(config)).items():
+        if name not in query:
+            if spec.url and name in st.query_params:
                 del st.query_params[name]
-        elif st.query_params.get(name) != text:
-            st.query_params[name] = text
+        elif st.query_params.get(name) != query[name]:
+            st.query_params[name] = query[name]
 
 
 # --- one widget per field, from its declaration -------------------------------------------

@@ -47,12 +47,9 @@ def sweep_view(task: str) -> None:
                     key=f"ex_{task}_chart")
     if not mine:
         st.caption(f"Choose the {task} task in the side panel to mark your prediction on every curve.")
-    if task == "distribution":
-        st.caption("With an empty bin in P the naive KL is NaN everywhere (0 · log 0); the stable form, with "
-                   "0 log 0 = 0, draws the curve. Both rise to ∞ as Q₀ → 0 only where P₀ > 0.")
-    if task == "binary":
-        st.caption("The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
-                   "logit(p) and stay finite (the ends of this axis use logit ±1000).")
+    for name in names:
+        if LOSSES[name].explorer_note:
+            st.caption(LOSSES[name].explorer_note)
 
 
 def formulas(task: str) -> None:

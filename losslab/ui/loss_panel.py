@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import figures, panel
-from ..losses import TASKS
+from ..losses import LOSSES, TASKS
 from .live import fmt
 
 TASK_LABELS = {"regression": "Regression (ŷ vs y)", "binary": "Binary (p vs label)",
@@ -85,7 +85,7 @@ def _inputs(task: str) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def _view(task: str, inputs: tuple):
+def _view(task: str, inputs: tuple, registry: tuple):
     """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
     same inputs (the common case: the slider did not move) must not cost a recomputation."""
     rows, marker = compute(task, dict(inputs))
@@ -95,7 +95,7 @@ def _view(task: str, inputs: tuple):
 def _outputs(task: str) -> None:
     inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
                           if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
-    rows, marker, bars = _view(task, inputs)
+    rows, marker, bars = _view(task, inputs, tuple(LOSSES))  # a newly registered loss shows at once
     st.session_state["panel_marker"] = marker
     if task == "multiclass":
         st.caption("softmax probabilities: " + ", ".join(f"{p:.3f}" for p in panel.softmax(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import MnistConfig, config_from_dict
-from ..losses import LOSSES
+from ..losses import LOSSES, unit_of
 from .live import fmt, live, series, start_and_reset, status_line, stop_button
 from .session import service
 
@@ -41,7 +41,7 @@ def render(runs: list[dict]) -> None:
                            "dash": "dash"})
         diverged = [(run["diverged_at"], "NaN/∞ here: lower η")] if run.get("diverged_at") else []
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
-                                            y_title=f"{LOSSES[cfg.loss].label} (nats)", title="Loss while training",
+                                            y_title=_loss_title(cfg.loss), title="Loss while training",
                                             markers=diverged), key="mn_loss_chart")
     with c2:
         st.write("")
@@ -73,3 +73,8 @@ def render(runs: list[dict]) -> None:
 
 def show(run_ids: list[str]) -> None:
     live(run_ids[:1], render, task="mnist")
+
+
+def _loss_title(name: str) -> str:
+    unit = unit_of(LOSSES[name], "")
+    return LOSSES[name].label + (f" ({unit})" if unit else "")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
-from ..losses import LOSSES, losses_for
+from ..losses import LOSSES, losses_for, unit_of
 from ..training import initial_line, regression_points
 from .live import fmt, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
@@ -50,8 +50,9 @@ def render(runs: list[dict]) -> None:
                           "slope": snap[1]["slope"], "intercept": snap[1]["intercept"]})
     if multi:
         st.caption("Curves show each run's MSE on all points: one yardstick for every loss.")
-    y_title = "MSE on all points (kg²)" if multi else \
-        f"{LOSSES[configs[0].loss].label} loss" + (" (kg²)" if configs[0].loss == "mse" else "")
+    y_unit = "" if configs[0].data == "custom" else "kg"
+    unit = unit_of(LOSSES["mse"] if multi else LOSSES[configs[0].loss], y_unit)
+    y_title = ("MSE on all points" if multi else f"{LOSSES[configs[0].loss].label} loss") + (f" ({unit})" if unit else "")
     left, right = st.columns([1, 1])
     with left:
         diverged = [(r["diverged_at"], "NaN/∞ here: lower η") for r in runs if r.get("diverged_at")]
