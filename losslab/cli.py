@@ -110,5 +110,6 @@ def _data(args) -> int:
     from . import datasets
 
     raw = datasets.install_mnist_from(args.source) if args.source else datasets.download_mnist()
+    datasets.mnist_tensors()  # the shared, memory-mapped cache every worker reads
     print(f"MNIST installed in {raw}")
     return 0

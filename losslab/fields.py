@@ -38,7 +38,7 @@ class Spec:
             return "one of " + ", ".join(_fmt(c) for c in self.allowed())
         if self.low is None:
             return ""
-        return f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+        return f"{'(' if self.low_open else '['}{_fmt(self.low)}, {_fmt(self.high)}]"
 
     def shown(self, values: Values) -> bool:
         return self.shown_when is None or bool(self.shown_when(values))
@@ -59,7 +59,10 @@ def defaults(cls) -> dict:
 
 
 def _fmt(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    """A limit as a person reads it: 2147483647, not 2.14748e+09; 0.99, not 0.9900000000000001."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e16 else f"{v:g}"
+    return str(v)
 
 
 def format_value(value) -> str:
@@ -73,7 +76,7 @@ def format_value(value) -> str:
 
 def check_number(name, value, low, high, *, integer=False, low_open=False):
     kind = "an integer" if integer else "a number"
-    rng = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+    rng = f"{'(' if low_open else '['}{_fmt(low)}, {_fmt(high)}]"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
         raise ValueError(f"{name} must be {kind} in {rng}; got {value!r}")
     if not math.isfinite(value):

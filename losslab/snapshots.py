@@ -30,22 +30,15 @@ def _image_b64(row: torch.Tensor) -> str:
     return base64.b64encode(pixels.numpy().tobytes()).decode("ascii")
 
 
-def decode_image(b64: str) -> list[list[int]]:
-    """A snapshot's digit back to 28 rows of 28 grey levels (0 = black, 255 = white)."""
-    raw = base64.b64decode(b64)
-    return [list(raw[r * 28:(r + 1) * 28]) for r in range(28)]
-
-
 @torch.no_grad()
-def evaluate_mnist(model, test_x, test_y, loss_fn, param, step, epoch, reporter) -> dict:
-    """Test loss and accuracy as metric rows, and a confusion-matrix/digits snapshot."""
+def evaluate(model, test_x, test_y, loss_fn, param) -> tuple[dict, dict]:
+    """The model on the test set: ({"test/loss", "test/accuracy"}, a confusion-matrix/digits
+    snapshot). Reporting them is the training loop's job."""
     logits = model(test_x)
     loss = loss_fn.fn(logits, test_y, param).item()
     probs = torch.softmax(logits, dim=1)
     pred = probs.argmax(dim=1)
     acc = (pred == test_y).float().mean().item()
-    reporter.metric(step, epoch, "test", "loss", loss)
-    reporter.metric(step, epoch, "test", "accuracy", acc)
     # confusion[true][predicted] counts, 10 × 10
     confusion = torch.bincount(test_y * 10 + pred, minlength=100).reshape(10, 10)
     wrong = (pred != test_y).nonzero().flatten()
@@ -58,10 +51,7 @@ def evaluate_mnist(model, test_x, test_y, loss_fn, param, step, epoch, reporter)
         return {"index": i, "label": int(test_y[i]), "pred": int(pred[i]),
                 "probs": [round(float(p), 4) for p in probs[i]], "image": _image_b64(test_x[i])}
 
-    reporter.snapshot(step, "mnist", {
-        "epoch": epoch, "accuracy": acc, "loss": loss,
-        "confusion": confusion.tolist(),
-        "digits": [digit(i) for i in shown[:SHOWN_DIGITS]],
-        "mistakes": [digit(i) for i in shown[SHOWN_DIGITS:]],
-    })
-    return {"test/loss": loss, "test/accuracy": acc}
+    snapshot = {"accuracy": acc, "loss": loss, "confusion": confusion.tolist(),
+                "digits": [digit(i) for i in shown[:SHOWN_DIGITS]],
+                "mistakes": [digit(i) for i in shown[SHOWN_DIGITS:]]}
+    return {"test/loss": loss, "test/accuracy": acc}, snapshot

@@ -14,7 +14,6 @@ import torch
 
 from . import datasets, snapshots
 from .config import MnistConfig, RegressionConfig
-from .losses import LOSSES
 from .models import build_model, build_optimizer
 
 
@@ -76,17 +75,136 @@ class _Pacer:
 
 
 def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Callable[[], bool]] = None) -> Result:
+    """One loop for every task: batches come from the task's iterator (one full batch per epoch
+    for regression), each goes through `_step`, and the task decides what to record."""
     reporter = reporter or Reporter()
     should_stop = should_stop or (lambda: False)
     start = time.perf_counter()
-    if isinstance(config, RegressionConfig):
-        result = _train_regression(config, reporter, should_stop)
-    elif isinstance(config, MnistConfig):
-        result = _train_mnist(config, reporter, should_stop)
-    else:
-        raise TypeError(f"no training loop for {type(config).__name__}")
-    result.seconds = time.perf_counter() - start
-    return result
+    lab = _LABS[type(config)](config)
+    model = build_model(config)
+    opt = build_optimizer(model, config)
+    loss_fn, param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
+    pacer = _Pacer(config.speed, should_stop)
+    lab.begin(model, reporter)
+    step, epoch, status = 0, 0, "completed"
+    for epoch in range(1, config.epochs + 1):
+        for x, y in lab.batches(epoch):
+            if should_stop():
+                status = "stopped"
+                break
+            step += 1
+            value, pred = _step(model, opt, loss_fn, param, x, y)
+            if not math.isfinite(value):
+                reporter.metric(step, epoch, "train", "loss", value)
+                return Result("diverged", step, {"train/loss": value}, diverged_at=step,
+                              seconds=time.perf_counter() - start)
+            lab.after_step(model, step, epoch, value, pred, y, reporter)
+            reporter.progress(step, lab.total_steps)
+            pacer.wait()
+        if status == "stopped":
+            break
+        lab.end_epoch(model, step, epoch, reporter)
+    lab.end(model, step, epoch, status, reporter)
+    return Result(status, step, lab.final, seconds=time.perf_counter() - start)
+
+
+def _step(model, opt, loss_fn, param, x, y) -> tuple[float, "torch.Tensor"]:
+    """The one training step: zero the gradients, forward, loss, backward, update.
+    Returns the loss of the weights *before* the update (as torch reports it) and the prediction."""
+    opt.zero_grad(set_to_none=True)
+    pred = model(x)
+    loss = loss_fn.train_fn(pred, y, param)
+    loss.backward()
+    opt.step()
+    return loss.item(), pred
+
+
+class _RegressionLab:
+    """Full batch: one step per epoch. Metric rows every `eval_every` steps, ~200 line snapshots."""
+
+    def __init__(self, config: RegressionConfig):
+        self.config = config
+        self.x, self.y = regression_data(config)
+        self.loss_fn, self.param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
+        self.total_steps = config.epochs
+        self.snap_every = max(1, config.epochs // 200)  # about 200 snapshots whatever the length
+        self.final: dict = {}
+
+    def begin(self, model, reporter):
+        reporter.snapshot(0, "line", snapshots.regression_snapshot(model, self.x, self.y))
+
+    def batches(self, epoch):
+        yield self.x, self.y
+
+    def after_step(self, model, step, epoch, value, pred, y, reporter):
+        last = step == self.config.epochs
+        if step % self.config.eval_every == 0 or last:
+            mse = torch.mean((pred.detach() - y) ** 2).item()
+            reporter.metric(step, step, "train", "loss", value)
+            reporter.metric(step, step, "train", "mse", mse)
+            self.final.update({"train/loss": value, "train/mse": mse})
+        if step % self.snap_every == 0 or last:
+            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y))
+
+    def end_epoch(self, model, step, epoch, reporter):
+        pass
+
+    def end(self, model, step, epoch, status, reporter):
+        with torch.no_grad():
+            pred = model(self.x)
+            self.final["final/loss"] = self.loss_fn.fn(pred, self.y, self.param).item()
+            self.final["final/mse"] = torch.mean((pred - self.y) ** 2).item()
+        self.final["slope"], self.final["intercept"] = snapshots.line_params(model)
+        if status == "stopped":
+            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y))
+
+
+class _MnistLab:
+    """Shuffled minibatches (the seed's DataLoader order, as index slices); the training loss
+    every step, the test set every `eval_every` steps or at the end of each epoch."""
+
+    def __init__(self, config: MnistConfig):
+        self.config = config
+        self.data = mnist_data(config)
+        self.loss_fn, self.param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
+        self.total_steps = config.epochs * config.steps_per_epoch
+        self.g = torch.Generator().manual_seed(config.seed)
+        self.final: dict = {}
+
+    def begin(self, model, reporter):
+        pass
+
+    def batches(self, epoch):
+        d, bs = self.data, self.config.batch_size
+        perm = torch.randperm(len(d.rows), generator=self.g)  # the seed's shuffle=True
+        for start in range(0, len(perm), bs):
+            idx = perm[start:start + bs]
+            yield d.train_x[d.rows[idx]], d.train_y[idx]
+
+    def after_step(self, model, step, epoch, value, pred, y, reporter):
+        reporter.metric(step, epoch, "train", "loss", value)
+        self.final["train/loss"] = value
+        if self.config.eval_every and step % self.config.eval_every == 0:
+            self.evaluate(model, step, epoch, reporter)
+
+    def end_epoch(self, model, step, epoch, reporter):
+        if not self.config.eval_every or step % self.config.eval_every:
+            self.evaluate(model, step, epoch, reporter)
+
+    def end(self, model, step, epoch, status, reporter):
+        if status == "stopped" and step:
+            self.evaluate(model, step, epoch, reporter)
+
+    def evaluate(self, model, step, epoch, reporter):
+        metrics, snapshot = snapshots.evaluate(model, self.data.test_x, self.data.test_y, self.loss_fn, self.param)
+        for key, value in metrics.items():
+            split, name = key.split("/")
+            reporter.metric(step, epoch, split, name, value)
+        reporter.snapshot(step, "mnist", {"epoch": epoch, **snapshot})
+        self.final.update(metrics)
+
+
+_LABS = {RegressionConfig: _RegressionLab, MnistConfig: _MnistLab}
 
 
 def regression_data(config: RegressionConfig):
@@ -101,107 +219,33 @@ def regression_data(config: RegressionConfig):
     return datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
 
 
-def _train_regression(config: RegressionConfig, reporter: Reporter, should_stop) -> Result:
-    x, y = regression_data(config)
-    model = build_model(config)
-    opt = build_optimizer(model, config)
-    loss_fn, param = LOSSES[config.loss], config.loss_fn.resolve_param(config.loss_param)
-    # About 200 snapshots per run whatever its length, plus the first and the last.
-    snap_every = max(1, config.epochs // 200)
-    pacer = _Pacer(config.speed, should_stop)
-    reporter.snapshot(0, "line", snapshots.regression_snapshot(model, x, y))
-    status, step, final = "completed", 0, {}
-    for step in range(1, config.epochs + 1):
-        if should_stop():
-            status, step = "stopped", step - 1
-            break
-        opt.zero_grad(set_to_none=True)
-        pred = model(x)
-        loss = loss_fn.train_fn(pred, y, param)
-        loss.backward()
-        opt.step()
-        value = loss.item()  # loss of the weights *before* this step, as torch reports it
-        if not math.isfinite(value):
-            reporter.metric(step, step, "train", "loss", value)
-            return Result("diverged", step, {"train/loss": value}, diverged_at=step)
-        if step % config.eval_every == 0 or step == config.epochs:
-            mse = torch.mean((pred.detach() - y) ** 2).item()
-            reporter.metric(step, step, "train", "loss", value)
-            reporter.metric(step, step, "train", "mse", mse)
-            final = {"train/loss": value, "train/mse": mse}
-        if step % snap_every == 0 or step == config.epochs:
-            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, x, y))
-        reporter.progress(step, config.epochs)
-        pacer.wait()
-    with torch.no_grad():
-        pred = model(x)
-        final["final/loss"] = loss_fn.fn(pred, y, param).item()
-        final["final/mse"] = torch.mean((pred - y) ** 2).item()
-    final["slope"], final["intercept"] = (float(v) for v in snapshots.line_params(model))
-    if status == "stopped":
-        reporter.snapshot(step, "line", snapshots.regression_snapshot(model, x, y))
-    return Result(status, step, final)
+@dataclass(frozen=True)
+class MnistData:
+    """train_x and test_x are the shared (memory-mapped) tensors of every image; a run trains on
+    `rows` of train_x, whose labels (after the run's label noise) are train_y, in the same order."""
+
+    train_x: "torch.Tensor"
+    rows: "torch.Tensor"
+    train_y: "torch.Tensor"
+    test_x: "torch.Tensor"
+    test_y: "torch.Tensor"
 
 
-def mnist_data(config: MnistConfig):
-    """Training and test tensors for a config: the subset, then seeded label noise."""
+def mnist_data(config: MnistConfig) -> MnistData:
+    """The rows a config trains on (the seeded subset) and their labels (seeded label noise).
+    No image is copied: batches gather their rows from the shared tensor."""
     train_x, train_y, test_x, test_y = datasets.mnist_tensors()
     g = torch.Generator().manual_seed(config.seed)
+    rows = torch.arange(len(train_x))
     if config.train_subset:
-        idx = torch.randperm(len(train_x), generator=g)[: config.train_subset]
-        train_x, train_y = train_x[idx], train_y[idx]
+        rows = torch.randperm(len(train_x), generator=g)[: config.train_subset]
+    labels = train_y[rows].clone()
     if config.label_noise > 0:
-        train_y = train_y.clone()
-        n_noisy = round(len(train_y) * config.label_noise / 100)
-        which = torch.randperm(len(train_y), generator=g)[:n_noisy]
+        n_noisy = round(len(labels) * config.label_noise / 100)
+        which = torch.randperm(len(labels), generator=g)[:n_noisy]
         # Shift by 1..9 so a noisy label is always a *wrong* class.
-        train_y[which] = (train_y[which] + torch.randint(1, 10, (n_noisy,), generator=g)) % 10
-    return train_x, train_y, test_x, test_y
-
-
-def _train_mnist(config: MnistConfig, reporter: Reporter, should_stop) -> Result:
-    train_x, train_y, test_x, test_y = mnist_data(config)
-    model = build_model(config)
-    opt = build_optimizer(model, config)
-    loss_fn, param = LOSSES[config.loss], config.loss_fn.resolve_param(config.loss_param)
-    g = torch.Generator().manual_seed(config.seed)
-    n, bs = len(train_x), config.batch_size
-    total = config.epochs * config.steps_per_epoch
-    pacer = _Pacer(config.speed, should_stop)
-    step, status, final = 0, "completed", {}
-
-    def evaluate(epoch):
-        final.update(snapshots.evaluate_mnist(model, test_x, test_y, loss_fn, param, step, epoch, reporter))
-
-    for epoch in range(1, config.epochs + 1):
-        perm = torch.randperm(n, generator=g)  # the seed's shuffle=True, as index slices
-        for start in range(0, n, bs):
-            if should_stop():
-                status = "stopped"
-                break
-            idx = perm[start:start + bs]
-            opt.zero_grad(set_to_none=True)
-            loss = loss_fn.train_fn(model(train_x[idx]), train_y[idx], param)
-            loss.backward()
-            opt.step()
-            step += 1
-            value = loss.item()
-            if not math.isfinite(value):
-                reporter.metric(step, epoch, "train", "loss", value)
-                return Result("diverged", step, {"train/loss": value}, diverged_at=step)
-            reporter.metric(step, epoch, "train", "loss", value)
-            final["train/loss"] = value
-            if config.eval_every and step % config.eval_every == 0:
-                evaluate(epoch)
-            reporter.progress(step, total)
-            pacer.wait()
-        if status == "stopped":
-            break
-        if not config.eval_every or step % config.eval_every:
-            evaluate(epoch)
-    if status == "stopped" and step:
-        evaluate(epoch)
-    return Result(status, step, final)
+        labels[which] = (labels[which] + torch.randint(1, 10, (n_noisy,), generator=g)) % 10
+    return MnistData(train_x, rows, labels, test_x, test_y)
 
 
 def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:

@@ -59,12 +59,20 @@ def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):
     svc.stop(run_id, "the-other-student-token-xyz")
 
 
-@pytest.mark.parametrize("query", [{"epochs": "nan"}, {"epochs": "1e308"}, {"lr": "-inf"}, {"seed": "-5"},
-                                   {"outliers": "99999999999999999999"}, {"noise": "1e400"}, {"run": "x" * 500}])
-def test_nan_and_huge_numbers_in_the_url(app_env, query):
+@pytest.mark.parametrize("query, needle", [
+    ({"epochs": "nan"}, "Ignored `epochs=nan` from the link: epochs must be a whole number"),
+    ({"epochs": "1e308"}, "Ignored `epochs=1e308` from the link: epochs must be in [1, 100000]"),
+    ({"lr": "-inf"}, "Ignored `lr=-inf` from the link: lr must be a finite number in (0, 10]"),
+    ({"seed": "-5"}, "Ignored `seed=-5` from the link: seed must be in [0, 2147483647]"),
+    ({"outliers": "99999999999999999999"}, "outliers must be in [0, 100]"),
+    ({"noise": "1e400"}, "Ignored `noise=1e400` from the link: noise must be a finite number in [0, 1000]"),
+    ({"run": "x" * 500}, "is not valid: open the run again from the Runs page"),
+])
+def test_nan_and_huge_numbers_in_the_url(app_env, query, needle):
     at = app("app_pages/regression.py", query)
     assert not at.exception, at.exception
-    assert at.warning, "a sentence says what was ignored"
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and needle in warnings[0], warnings
 
 
 def _bounded_fields():

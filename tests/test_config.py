@@ -1,5 +1,6 @@
 """Configs reject bad values with a message naming the field and range; JSON round-trips exactly."""
 
+import dataclasses
 import json
 import math
 
@@ -75,7 +76,7 @@ def test_exact_json_round_trip(config):
 
 
 def test_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'lr'"):
         RegressionConfig().lr = 1.0
 
 

@@ -50,15 +50,14 @@ def test_lifecycle_queued_running_completed(make_service):
     assert s.metrics(run_id, after_step=590)["train/loss"][0] == list(range(591, 601))
 
 
-def test_stop_mid_run_within_one_second_keeps_metrics(make_service):
+def test_stop_mid_run_keeps_metrics(make_service):
+    # How fast a stop lands is measured in benchmarks/jobs.py; here: it ends the run as stopped.
     s = make_service(workers=1)
     run_id = s.submit(LONG, "alice")
     wait_for(lambda: len(s.metrics(run_id).get("train/loss", ([], []))[0]) > 500)
-    t0 = time.monotonic()
     s.stop(run_id, "alice")
-    run = s.wait(run_id, timeout=5)
-    assert run["status"] == "stopped"
-    assert time.monotonic() - t0 < 1.0
+    run = s.wait(run_id, timeout=30)
+    assert run["status"] == "stopped" and run["final"]["final/mse"] > 0
     steps = s.metrics(run_id)["train/loss"][0]
     assert len(steps) > 500 and steps == list(range(1, len(steps) + 1))
 
@@ -66,10 +65,13 @@ def test_stop_mid_run_within_one_second_keeps_metrics(make_service):
 def test_stop_a_queued_run_ends_it_at_once(make_service):
     s = make_service(workers=1)
     first = s.submit(LONG, "alice")
-    second = s.submit(SHORT, "alice")
-    assert s.get(second)["queue_position"] == 1 or s.get(second)["status"] == "queued"
+    wait_for(lambda: s.get(first)["status"] == "running")  # the one worker is busy from here on
+    second, third = s.submit(SHORT, "alice"), s.submit(SHORT, "bob")
+    assert (s.get(second)["queue_position"], s.get(third)["queue_position"]) == (1, 2)
     assert s.stop(second, "alice")["status"] == "stopped"
+    assert s.get(third)["queue_position"] == 1  # the queue moved up
     s.stop(first, "alice")
+    s.stop(third, "bob")
 
 
 def test_killed_worker_fails_its_run_and_the_pool_recovers(make_service):
@@ -265,3 +267,36 @@ def test_commits_happen_between_steps_so_polling_after_a_step_misses_nothing(tmp
     assert list(s.metrics(run_id, after_step=1)) == []  # ...but not in the middle of step 2
     rep.progress(2, 10)
     assert set(s.metrics(run_id, after_step=1)) == {"train/loss", "test/accuracy"}
+
+
+def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, caplog):
+    """A bug in training is not the student's to fix: the run says 'internal error', the
+    traceback goes to the server log. A data problem keeps its one actionable sentence."""
+    from losslab import training
+    from losslab.config import MnistConfig
+    from losslab.jobs import worker
+    from losslab.jobs.store import INTERNAL_ERROR, connect
+
+    db = tmp_path / "db.sqlite3"
+    svc = JobService(db)
+    broken_run = svc.submit(SHORT, "alice")
+    conn = connect(db)
+
+    def broken_train(*args, **kwargs):
+        raise RuntimeError("a bug in the training loop")
+
+    monkeypatch.setattr(training, "train", broken_train)
+    with caplog.at_level("ERROR"):
+        assert worker.execute(conn, *worker.claim(conn, "tok:1"), "tok:1") == "failed"
+    assert svc.get(broken_run)["error"] == INTERNAL_ERROR
+    assert "a bug in the training loop" in caplog.text and "Traceback" in caplog.text
+    monkeypatch.undo()
+
+    monkeypatch.setenv("LOSSLAB_DATA_DIR", str(tmp_path / "no-mnist-here"))
+    from losslab import datasets
+
+    datasets.mnist_tensors.cache_clear()
+    no_data = svc.submit(MnistConfig(), "bob")
+    assert worker.execute(conn, *worker.claim(conn, "tok:2"), "tok:2") == "failed"
+    assert svc.get(no_data)["error"].startswith("MNIST is not installed in")
+    datasets.mnist_tensors.cache_clear()

@@ -1,26 +1,85 @@
-"""DESIGN.md rule 1, checked on every test run: only losslab/ui imports streamlit, and the
-page files (app_pages/, app.py) hold no torch code."""
+"""DESIGN.md's rules, checked on every test run through the import graph (a fresh interpreter
+imports a module and reports what else got imported), not a grep: only losslab/ui imports
+streamlit; configs, the job engine and the figures are torch-free; pages hold no torch code."""
 
+import json
 import re
+import subprocess
+import sys
+
+import pytest
 
 from tests.conftest import ROOT
 
-STREAMLIT = re.compile(r"^\s*(import streamlit|from streamlit)", re.M)
-TORCH = re.compile(r"^\s*(import torch|from torch)", re.M)
+TORCH_FREE = ["losslab.config", "losslab.fields", "losslab.losses", "losslab.models", "losslab.jobs",
+              "losslab.jobs.store", "losslab.jobs.service", "losslab.jobs.cli", "losslab.cli", "losslab.figures",
+              "losslab.series"]
+
+
+def imported_by(module: str) -> set[str]:
+    code = f"import sys, json, {module}; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout))
+
+
+@pytest.mark.parametrize("module", TORCH_FREE)
+def test_module_is_torch_free(module):
+    loaded = imported_by(module)
+    assert "torch" not in loaded and "torchvision" not in loaded, f"{module} imports torch"
+    assert "streamlit" not in loaded
+
+
+def test_the_torch_free_registry_still_computes():
+    # Reading the registry needs no torch; computing a loss imports it on first use.
+    code = ("import sys; from losslab.losses import LOSSES; assert 'torch' not in sys.modules; "
+            "print(float(LOSSES['mse'].value_and_grad([1.0], [3.0])[0]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "4.0"
 
 
 def test_only_losslab_ui_imports_streamlit():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "losslab").rglob("*.py")
-                 if "ui" not in p.relative_to(ROOT / "losslab").parts[:1] and STREAMLIT.search(p.read_text())]
-    assert offenders == []
+    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "losslab").rglob("*.py")
+               if p.relative_to(ROOT / "losslab").parts[0] != "ui"]
+    modules = [m.removesuffix(".__init__") for m in modules if not m.endswith("__main__")]
+    code = ("import sys, json, importlib\nout = {}\nfor m in %r:\n    importlib.import_module(m)\n"
+            "    out[m] = 'streamlit' in sys.modules\nprint(json.dumps(out))") % modules
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert [m for m, st in json.loads(out.stdout).items() if st] == []
+
+
+TORCH = re.compile(r"^\s*(import torch|from torch)", re.M)
 
 
 def test_pages_hold_no_torch_code():
     files = [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]
     assert len(files) >= 6
     assert [str(p.relative_to(ROOT)) for p in files if TORCH.search(p.read_text())] == []
+    for page in files:  # and importing what a page imports loads no torch either
+        imports = re.findall(r"^from (losslab[\w.]*) import", page.read_text(), re.M)
+        assert all(m.startswith("losslab.ui") or m in TORCH_FREE for m in imports), (page.name, imports)
 
 
 def test_no_legacy_pages_folder():
     # A pages/ folder would switch Streamlit back to file-based navigation (see app.py).
     assert not (ROOT / "pages").exists()
+
+
+def test_every_page_in_the_navigation_table_exists():
+    from losslab.ui.pages import PAGES
+
+    assert {p.file for p in PAGES.values()} == {str(p.relative_to(ROOT)) for p in (ROOT / "app_pages").glob("*.py")}
+
+
+def test_every_path_the_readme_names_exists():
+    text = (ROOT / "README.md").read_text()
+    named = set(re.findall(r"`((?:losslab|app_pages|benchmarks|scripts|tests|docs|deploy)/[\w./-]*)`", text))
+    named |= set(re.findall(r"\]\(((?:docs)/[\w./-]+)\)", text))  # images
+    assert named, "the README names files"
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
+
+
+def test_the_readme_states_the_limits_of_the_field_table():
+    from losslab import fields
+    from losslab.config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig
+
+    assert fields.limits_sentence(RegressionConfig, MnistConfig, MAX_UPLOAD_ROWS) in (ROOT / "README.md").read_text()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from losslab import snapshots
+from losslab.figures.mnist import decode_image
 from losslab.config import MnistConfig, RegressionConfig
 from losslab.training import ListReporter, train
 
@@ -76,7 +76,7 @@ def test_mnist_tiny_learns_and_snapshots(tiny_mnist):
     last = snaps[-1]
     assert sum(map(sum, last["confusion"])) == 50
     assert len(last["digits"]) == 24 and len(last["digits"][0]["probs"]) == 10
-    img = snapshots.decode_image(last["digits"][0]["image"])
+    img = decode_image(last["digits"][0]["image"])
     assert len(img) == 28 and max(img[2]) == 255  # class 0's bright block in rows 2..4
 
 
@@ -85,8 +85,15 @@ def test_mnist_subset_and_label_noise_change_the_data(tiny_mnist):
 
     clean = mnist_data(MnistConfig(train_subset=100, batch_size=10))
     noisy = mnist_data(MnistConfig(train_subset=100, batch_size=10, label_noise=30))
-    assert len(clean[0]) == 100
-    assert (clean[1] != noisy[1]).sum().item() == 30
+    assert len(clean.rows) == len(clean.train_y) == 100 and bool((clean.rows == noisy.rows).all())
+    assert (clean.train_y != noisy.train_y).sum().item() == 30
+    assert bool((clean.train_y == clean_labels(clean)).all())  # the clean run's labels are MNIST's own
+
+
+def clean_labels(data):
+    from losslab import datasets
+
+    return datasets.mnist_tensors()[1][data.rows]
 
 
 def test_mnist_seed_config_on_real_data(real_mnist):

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..snapshots import decode_image
 from .common import PLAIN, layout
+
+
+def decode_image(b64: str) -> list[list[int]]:
+    """A snapshot's digit back to 28 rows of 28 grey levels (0 = black, 255 = white)."""
+    raw = base64.b64decode(b64)
+    return [list(raw[r * 28:(r + 1) * 28]) for r in range(28)]
 
 
 def accuracy_curve(steps, accuracy, *, name: str = "test accuracy") -> go.Figure:

@@ -4,6 +4,7 @@ Every process opens its own connection; WAL lets readers poll while a worker com
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import sqlite3
@@ -12,6 +13,7 @@ from pathlib import Path
 
 SCHEMA_VERSION = 1
 INTERRUPTED_MESSAGE = "The server restarted while this run was training; its metrics up to then are kept."
+INTERNAL_ERROR = "internal error (see the server log)"
 FINAL_STATUSES = ("completed", "stopped", "diverged", "failed", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
 
@@ -108,10 +110,14 @@ def encode_value(value: float):
     return None if value != value else value  # NaN → NULL
 
 
-def run_row(row: sqlite3.Row | None) -> dict | None:
+def run_row(row: sqlite3.Row | None, viewer: str | None = None) -> dict | None:
+    """A run as the pages see it: the owner token stays in the store; `is_owner` says whether
+    `viewer` (the asking browser's token) started it."""
     if row is None:
         return None
     d = dict(row)
+    owner = d.pop("owner")
+    d["is_owner"] = bool(viewer) and hmac.compare_digest(owner, viewer)
     d["final"] = json.loads(d["final"]) if d.get("final") else {}
     d["config"] = json.loads(d["config"])
     return d

@@ -14,7 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .store import INTERRUPTED_MESSAGE, Transaction, connect, encode_value, now
+from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, connect, encode_value, now
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
 STOP_CHECK_SECONDS = 0.1
@@ -127,18 +127,20 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         _flush_quietly(reporter)
         finish(conn, run_id, token, "failed", error=str(exc).splitlines()[0])
         return "failed"
-    except Exception as exc:  # a bug or an environment problem: one line for the UI, details in the log
-        log.error("run %s failed:\n%s", run_id, traceback.format_exc())
+    except Exception:  # a bug or an environment problem: not the student's to fix; details in the log
+        log.error("run %s failed with an internal error:\n%s", run_id, traceback.format_exc())
         _flush_quietly(reporter)
-        finish(conn, run_id, token, "failed", error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        finish(conn, run_id, token, "failed", error=INTERNAL_ERROR)
         return "failed"
 
 
 def _flush_quietly(reporter):
+    """Keep what can be kept of a failing run; a flush that fails too is logged, not raised."""
     try:
         reporter.flush()
     except Exception:
-        pass
+        log.warning("run %s: the last metric rows could not be written:\n%s", reporter.run_id,
+                    traceback.format_exc())
 
 
 def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float = 0.05) -> None:
@@ -153,7 +155,12 @@ def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float
     import torch
 
     torch.set_num_threads(max(1, threads))
-    from .. import training  # noqa: F401  (warm: import everything a run needs before the first claim)
+    from .. import datasets, training  # noqa: F401  (warm: import everything a run needs before the first claim)
+
+    try:
+        datasets.mnist_tensors()  # memory-mapped: shared with the other workers through the page cache
+    except datasets.DataError:
+        pass  # no MNIST here: regression runs still work, MNIST runs fail with the install command
 
     conn = connect(Path(db_path))
     token = f"{os.getpid()}:{secrets.token_hex(4)}"

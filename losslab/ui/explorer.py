@@ -8,6 +8,7 @@ import streamlit as st
 
 from .. import figures, panel
 from ..losses import INPUT_KINDS, LOSSES, losses_for
+from .session import panel_marker
 
 X_TITLES = {"regression": "prediction ŷ (truth y fixed)", "binary": "predicted probability p",
             "multiclass": "logit of the true class (other logits 0)",
@@ -19,7 +20,7 @@ def sweep_view(task: str) -> None:
     names = st.multiselect("Losses to overlay", [l.name for l in losses_for(task)],
                            default=[l.name for l in losses_for(task)], format_func=lambda n: LOSSES[n].label,
                            key=f"ex_{task}_losses")
-    marker = st.session_state.get("panel_marker") or {}
+    marker = panel_marker()
     mine = marker.get("task") == task
     if task == "regression":
         target = marker.get("target", 0.0) if mine else 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from .live import STATUS_ICONS
+from .pages import PAGES, lab_path
 from .runs import describe
 from .session import owner, service
 
@@ -27,25 +28,26 @@ def loop_picture() -> None:
 
 def lab_cards() -> None:
     cards = [
-        ("app_pages/regression.py", "📈 Regression lab", "Fit a line to ten people's height and weight. Add outliers "
+        ("regression", "Fit a line to ten people's height and weight. Add outliers "
          "and race MSE, MAE and Huber from the same start."),
-        ("app_pages/mnist.py", "🔢 MNIST lab", "Train a digit classifier; watch the confusion matrix fill and see "
+        ("mnist", "Train a digit classifier; watch the confusion matrix fill and see "
          "which digits it gets wrong."),
-        ("app_pages/explorer.py", "🔍 Loss explorer", "Every loss and its gradient against the prediction, "
+        ("explorer", "Every loss and its gradient against the prediction, "
          "with formulas; see where naive formulas break."),
     ]
-    for col, (page, title, text) in zip(st.columns(len(cards)), cards):
+    for col, (key, text) in zip(st.columns(len(cards)), cards):
+        page = PAGES[key]
         with col.container(border=True):
-            st.markdown(f"### {title}")
+            st.markdown(f"### {page.icon} {page.title}")
             st.write(text)
-            st.page_link(page, label=f"Open {title.split(' ', 1)[1]}", icon="➡️")
+            st.page_link(page.path, label=f"Open {page.title}", icon="➡️")
 
 
 def pinned_run() -> None:
     run_id = service().pinned()
     run = service().get(run_id) if run_id else None
     if run:
-        page = "app_pages/mnist.py" if run["task"] == "mnist" else "app_pages/regression.py"
+        page = lab_path(run["task"])
         st.info(f"📌 Your lecturer shares run `{run['id']}` ({run['task']}, {run['status']}) with the class.")
         st.page_link(page, label="Open the shared run", query_params={"run": run["id"]}, icon="📌")
 
@@ -58,6 +60,6 @@ def my_runs() -> None:
         return
     for r in runs:
         d = describe(r)
-        page = "app_pages/mnist.py" if r["task"] == "mnist" else "app_pages/regression.py"
+        page = lab_path(r["task"])
         st.page_link(page, label=f"{STATUS_ICONS.get(r['status'], '')} {d['started']} · {r['task']} · {d['loss']} · "
                      f"{r['status']} · {d['result']}", query_params={"run": r["id"]})

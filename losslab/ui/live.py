@@ -10,7 +10,8 @@ import streamlit as st
 
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
-from .session import acting_token, owner, run_ids_from_url, service, show_runs_in_url
+from .pages import lab_path
+from .session import acting_token, metric_cache, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0
 STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
@@ -72,8 +73,7 @@ def page_runs() -> list[str]:
 
 def series(run_id: str) -> dict:
     """The run's metric series so far, fetched incrementally and kept in session state."""
-    cache = st.session_state.setdefault("metric_cache", {})
-    entry = cache.setdefault(run_id, {"last": 0, "data": {}})
+    entry = metric_cache().setdefault(run_id, {"last": 0, "data": {}})
     # The first fetch of a long run is downsampled; later polls bring only the new rows.
     new = service().metrics(run_id, after_step=entry["last"], max_points=4000 if entry["last"] == 0 else None)
     for key, (steps, values) in new.items():
@@ -90,9 +90,9 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
     text = (f"**{title}** · " if title else "") + f"{icon} **{run['status']}**"
     if run["status"] == "queued":
         text += f" — position {run.get('queue_position', '?')} in the queue; it starts when a worker is free"
-    data = st.session_state.get("metric_cache", {}).get(run["id"])
-    if data and total_steps:
-        text += f" — step {data['last']:,} of {total_steps:,}"
+    if total_steps and run["status"] != "queued":
+        series(run["id"])  # brings the step up to date whoever calls first (only new rows are read)
+        text += f" — step {metric_cache()[run['id']]['last']:,} of {total_steps:,}"
     st.markdown(text + f" · run `{run['id']}`")
     if run.get("error"):
         (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])
@@ -100,7 +100,7 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
 
 def stop_button(runs: list[dict], key: str) -> None:
     active = [r for r in runs if r["status"] in ACTIVE_STATUSES]
-    mine = [r for r in active if r["owner"] == owner()] or (active if st.session_state.get("admin_token") else [])
+    mine = [r for r in active if r["is_owner"]] or (active if st.session_state.get("admin_token") else [])
     if active and not mine:
         st.caption("Watching a run someone else started: only they (or the lecturer) can stop it.")
     if mine and st.button("⏹ Stop", key=key, type="secondary"):
@@ -111,19 +111,16 @@ def stop_button(runs: list[dict], key: str) -> None:
                 st.error(str(exc))
 
 
-PAGES = {"regression": "app_pages/regression.py", "mnist": "app_pages/mnist.py"}
-
-
 def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) -> None:
     """Render runs with `render(runs)`, re-rendering every second while any is active."""
-    runs = service().runs_by_id(run_ids)
+    runs = service().runs_by_id(run_ids, viewer=owner())
     if not runs:
         st.warning("That run no longer exists: it was deleted or expired. Start a new one.")
         return
     other = [r for r in runs if r["task"] != task]
     if other:
         st.warning(f"Run `{other[0]['id']}` is a {other[0]['task']} run: open it in its own lab.")
-        st.page_link(PAGES[other[0]["task"]], label=f"Open the {other[0]['task']} lab",
+        st.page_link(lab_path(other[0]["task"]), label=f"Open the {other[0]['task']} lab",
                      query_params={"run": other[0]["id"]})
         return
     run_ids = [r["id"] for r in runs]
@@ -131,7 +128,7 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
 
     @st.fragment(run_every=POLL_SECONDS if active else None)
     def view():
-        current = service().runs_by_id(run_ids)
+        current = service().runs_by_id(run_ids, viewer=owner())
         if all(r["status"] == "queued" for r in current):
             for r in current:  # nothing to draw yet: a cheap poll while the class waits
                 status_line(r)

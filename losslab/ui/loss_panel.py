@@ -14,6 +14,7 @@ import streamlit as st
 from .. import figures, panel
 from ..losses import LOSSES, TASKS
 from .live import fmt
+from .session import on_explorer, panel_marker, set_panel_marker
 
 TASK_LABELS = {"regression": "Regression (ŷ vs y)", "binary": "Binary (p vs label)",
                "multiclass": "Multiclass (logits vs class)", "distribution": "Distributions (Q vs P)"}
@@ -96,7 +97,7 @@ def _outputs(task: str) -> None:
     inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
                           if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
     rows, marker, bars = _view(task, inputs, tuple(LOSSES))  # a newly registered loss shows at once
-    st.session_state["panel_marker"] = marker
+    set_panel_marker(marker)
     if task == "multiclass":
         st.caption("softmax probabilities: " + ", ".join(f"{p:.3f}" for p in panel.softmax(
             [st.session_state.get(f"panel_z{i}", 0.0) for i in range(st.session_state.get("panel_k", 3))])))
@@ -126,8 +127,8 @@ def _panel() -> None:
     task = st.selectbox("Task", TASKS, format_func=TASK_LABELS.get, key="panel_task")
     _inputs(task)
     _outputs(task)
-    marker = st.session_state["panel_marker"]
-    if st.session_state.get("on_explorer") and st.session_state.get("panel_marker_seen") != marker:
+    marker = panel_marker()
+    if on_explorer() and st.session_state.get("panel_marker_seen") != marker:
         st.session_state["panel_marker_seen"] = marker
         st.rerun(scope="app")  # the explorer marks the panel's choice on its curves
 

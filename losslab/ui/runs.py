@@ -20,7 +20,7 @@ def visible_runs() -> list[dict]:
     runs = {r["id"]: r for r in service().list_runs(owner())}
     link_ids = page_runs()
     others = [i for i in dict.fromkeys(link_ids + st.session_state.get("seen_runs", [])) if i not in runs]
-    for r in service().runs_by_id(others):
+    for r in service().runs_by_id(others, viewer=owner()):
         runs.setdefault(r["id"], r)
     missing = [i for i in link_ids if i not in runs]
     if missing:
@@ -36,7 +36,7 @@ def describe(r: dict) -> dict:
             "loss": loss, "optimizer": c.get("optimizer"), "lr": c.get("lr"),
             "result": (f"{100 * main:.2f} % acc" if r["task"] == "mnist" else f"MSE {fmt(main)}") if main else "–",
             "started": dt.datetime.fromtimestamp(r["created"]).strftime("%H:%M:%S"),
-            "mine": "yes" if r["owner"] == owner() else "shared"}
+            "mine": "yes" if r["is_owner"] else "shared"}
 
 
 def table(runs: list[dict], key: str) -> list[dict]:

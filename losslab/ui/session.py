@@ -69,3 +69,28 @@ def show_runs_in_url(run_ids: list[str]) -> None:
     for r in run_ids:
         if r not in seen:
             seen.append(r)
+
+
+# --- state the pages share, through typed accessors (one key each, named once) ------------
+
+def set_on_explorer(value: bool) -> None:
+    """Whether this rerun shows the explorer (the side panel then reruns the page on a change)."""
+    st.session_state["on_explorer"] = bool(value)
+
+
+def on_explorer() -> bool:
+    return bool(st.session_state.get("on_explorer"))
+
+
+def panel_marker() -> dict:
+    """The side panel's current choice ({"task", "x", "target"} or P and Q), marked by the explorer."""
+    return st.session_state.get("panel_marker") or {}
+
+
+def set_panel_marker(marker: dict) -> None:
+    st.session_state["panel_marker"] = marker
+
+
+def metric_cache() -> dict:
+    """{run id: {"last": step, "data": {series: (steps, values)}}}: what this session has fetched."""
+    return st.session_state.setdefault("metric_cache", {})
