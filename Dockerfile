@@ -20,6 +20,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOSSLAB_HOME=/data \
     LOSSLAB_DATA_DIR=/opt/losslab/data
 
+# A Korean font, so screenshots and server-side renders of the Korean interface show Hangul.
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 RUN ${PYTHON} -m venv /opt/venv
 WORKDIR /app
 # build-data/ is optional: ca.crt for a TLS-intercepting proxy on the build network, mnist/*.gz.

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
+from losslab.i18n import t
 from losslab.ui import admin
 
-st.title("🎓 Lecturer")
+st.title(t("admin.title"))
 if admin.unlock():
     admin.overview()
     admin.all_runs()

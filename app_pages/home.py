@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from losslab.i18n import t
 from losslab.ui import home
 
-st.title("📉 losslab — see how loss functions behave")
-st.markdown("Training a model is a loop of four steps. **The loss function decides what “wrong” means**, and "
-            "so what the model learns. Change it and watch what changes.")
+st.title(t("home.title"))
+st.markdown(t("home.intro"))
 home.pinned_run()
 home.loop_picture()
 st.write("")

@@ -2,19 +2,20 @@
 
 import streamlit as st
 
+from losslab.i18n import t
 from losslab.ui import runs
 
-st.title("🗂️ Runs")
-st.caption("Your runs and runs opened from a shared link. Select rows to overlay their curves, stop, delete or download.")
+st.title(t("runs.title"))
+st.caption(t("runs.caption"))
 
 visible = runs.visible_runs()
 if not visible:
-    st.info("No runs yet: start one in the Regression or MNIST lab.")
+    st.info(t("runs.none"))
 else:
     selected = runs.table(visible, key="runs_table")
     runs.manage(selected, key="runs")
     if selected:
         runs.overlay(selected)
         for r in selected[:1]:
-            with st.expander(f"Config of run {r['id']} (replayable JSON)"):
+            with st.expander(t("runs.config_of", run=r["id"])):
                 st.json(r["config"])

@@ -3,10 +3,7 @@ as pre-normalised tensors (normalised once into a cache file that every process 
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
-import math
 import logging
 import os
 import shutil
@@ -16,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS  # noqa: F401  (the limits live in the field table)
+from .csvfile import DataError, parse_points_csv  # noqa: F401  (uploads live in csvfile.py)
 
 # The seed's ten people (DESIGN.md): height in cm, weight in kg.
 HEIGHT_CM = (152.4, 157.5, 160.0, 165.1, 172.7, 177.8, 185.4, 190.5, 195.6, 203.2)
@@ -27,10 +24,6 @@ MNIST_FILES = (
     "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
 )
 MNIST_MEAN, MNIST_STD = 0.5, 0.5  # the seed's Normalize((0.5,), (0.5,))
-
-
-class DataError(ValueError):
-    """Bad or missing data; the message is one sentence a user can act on."""
 
 
 def data_dir() -> Path:
@@ -84,64 +77,15 @@ def least_squares(x, y) -> tuple[float, float]:
     return slope, float(ym - slope * xm)
 
 
-def parse_points_csv(data: bytes) -> tuple[tuple[float, float], ...]:
-    """Parse an uploaded CSV of two numeric columns (x, y), with or without a header row.
-
-    Raises DataError with one sentence saying what is wrong and how to fix it."""
-    if not data:
-        raise DataError("The file is empty: upload a CSV with two numeric columns, x and y.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise DataError(f"The file is {len(data) / 1e6:.1f} MB; the limit is "
-                        f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB ({MAX_UPLOAD_ROWS:,} rows).")
-    if b"\x00" in data[:4096]:
-        raise DataError("This looks like a binary file, not a CSV: export your table as CSV (x,y per line).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError("The file is not UTF-8 text: save it as a plain CSV (x,y per line).") from None
-    try:
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [r for r in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in r)]
-    if rows and not _numeric(rows[0][:2]):
-        rows = rows[1:]  # a header row
-    if len(rows) < 2:
-        raise DataError("The file needs at least 2 data rows (x,y) to fit a line.")
-    if len(rows) > MAX_UPLOAD_ROWS:
-        raise DataError(f"The file has {len(rows):,} rows; the limit is {MAX_UPLOAD_ROWS:,}: upload a sample.")
-    points = []
-    for i, row in enumerate(rows, start=1):
-        if len(row) < 2:
-            raise DataError(f"Row {i} has {len(row)} column; every row needs two numbers, x and y.")
-        try:
-            x, y = float(row[0]), float(row[1])
-        except ValueError:
-            raise DataError(f"Row {i} is not two numbers ({','.join(row[:2])!r}); fix or remove it.") from None
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise DataError(f"Row {i} holds NaN or infinity; every value must be a finite number.")
-        if abs(x) > 1e6 or abs(y) > 1e6:
-            raise DataError(f"Row {i} has a value beyond ±1,000,000; rescale the columns first.")
-        points.append((x, y))
-    if len({p[0] for p in points}) < 2:
-        raise DataError("All x values are equal, so no line can be fitted: x needs at least two different values.")
-    return tuple(points)
-
-
-def _numeric(cells) -> bool:
-    try:
-        [float(c) for c in cells]
-        return len(cells) >= 2
-    except ValueError:
-        return False
-
-
 # --- MNIST --------------------------------------------------------------------------------
 
 def mnist_missing_message(root: Path | None = None) -> str:
     root = root or data_dir()
-    return (f"MNIST is not installed in {root}: run `python -m losslab data mnist` "
-            f"(or `python -m losslab data mnist --from ../shared/datasets/mnist` offline).")
+    return str(_missing(root))
+
+
+def _missing(root: Path) -> DataError:
+    return DataError("mnist_data.missing", root=str(root))
 
 
 def mnist_available(root: Path | None = None) -> bool:
@@ -164,7 +108,7 @@ def install_mnist_from(folder: Path, root: Path | None = None) -> Path:
         elif plain.exists():
             shutil.copyfile(plain, tmp)
         else:
-            raise DataError(f"{folder} has no {name}.gz: point --from at the folder holding the four MNIST files.")
+            raise DataError("mnist_data.no_file", folder=str(folder), name=name)
         tmp.replace(raw / name)  # atomic: a half-copied file never looks installed
     mnist_tensors.cache_clear()
     return raw
@@ -178,8 +122,7 @@ def download_mnist(root: Path | None = None) -> Path:
         for train in (True, False):
             MNIST(str(root), train=train, download=True)
     except Exception as exc:  # network errors come in many types; one sentence for all
-        raise DataError(f"Downloading MNIST failed ({type(exc).__name__}); with the four .gz files at hand, "
-                        f"run `python -m losslab data mnist --from FOLDER`.") from exc
+        raise DataError("mnist_data.download", why=type(exc).__name__) from exc
     return root / "MNIST" / "raw"
 
 
@@ -199,7 +142,7 @@ def mnist_tensors(root: str | None = None):
     workers share one copy; copy-on-write, so a stray in-place write stays private."""
     path = Path(root) if root else data_dir()
     if not mnist_available(path):
-        raise DataError(mnist_missing_message(path))
+        raise _missing(path)
     cache = path / "MNIST" / CACHE_FOLDER
     if not all((cache / f).exists() for f in _CACHE):
         arrays = _normalised_arrays(path)

@@ -9,25 +9,24 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from .i18n import Problem, has, t
+
 Values = dict  # field name -> value, what `shown_when` conditions read
 
 
 @dataclass(frozen=True)
 class Spec:
     kind: type                       # int | float | str
-    label: str
-    help: str = ""
-    unit: str = ""
+    unit: str = ""                   # shown after the label: kg, %
     low: Optional[float] = None
     high: Optional[float] = None
     low_open: bool = False           # (low, high] rather than [low, high]
     choices: Optional[Callable[[], tuple]] = None   # a function: registries fill in after import
-    choice_labels: Optional[Callable[[], dict]] = None
+    choice_labels: Optional[Callable[[], dict]] = None  # else choice.<field>.<value> in the catalogue
     widget: str = "number"           # number | slider | select | radio | select_slider | none
     step: Optional[float] = None     # slider step
     optional: bool = False           # None allowed (e.g. a loss parameter: None = the loss's default)
     shown_when: Optional[Callable[[Values], bool]] = None  # the form shows it only then
-    hidden_reason: str = ""          # why a value is ignored when it is not shown
     url: bool = True                 # False: never read from or written to a link (uploaded points)
 
     def allowed(self) -> tuple:
@@ -44,9 +43,39 @@ class Spec:
         return self.shown_when is None or bool(self.shown_when(values))
 
 
-def declare(default: Any, kind: type, label: str, **spec) -> dataclasses.Field:
-    """A dataclass field carrying its Spec: `lr: float = declare(0.1, float, "Learning rate η", ...)`."""
-    return dataclasses.field(default=default, metadata={"spec": Spec(kind=kind, label=label, **spec)})
+def declare(default: Any, kind: type, **spec) -> dataclasses.Field:
+    """A dataclass field carrying its Spec: `lr: float = declare(0.1, float, low=0, high=10, low_open=True)`.
+    Its label, help text and the reason it may be hidden are catalogue entries named after it."""
+    return dataclasses.field(default=default, metadata={"spec": Spec(kind=kind, **spec)})
+
+
+def _text(cls, name: str, suffix: str = "") -> str:
+    """field.<task>.<name><suffix> where a lab says it differently, else field.<name><suffix>."""
+    specific = f"field.{cls.task}.{name}{suffix}"
+    return t(specific) if has(specific) else t(f"field.{name}{suffix}")
+
+
+def label(cls, name: str) -> str:
+    spec = specs(cls)[name]
+    return _text(cls, name) + (f" ({spec.unit})" if spec.unit else "")
+
+
+def help_of(cls, name: str) -> str:
+    return _text(cls, name, "_help")
+
+
+def hidden_reason(cls, name: str) -> str:
+    return _text(cls, name, "_hidden")
+
+
+def choice_label(cls, name: str, value) -> str:
+    spec = specs(cls)[name]
+    if spec.choice_labels:
+        return str(spec.choice_labels().get(value, value))
+    key = f"choice.{name}.{_fmt(value)}"
+    if has(key):
+        return t(key)
+    return t(f"choice.{name}.n", n=_fmt(value)) if has(f"choice.{name}.n") else str(value)
 
 
 def specs(cls) -> dict[str, Spec]:
@@ -75,19 +104,19 @@ def format_value(value) -> str:
 # --- validation ----------------------------------------------------------------------------
 
 def check_number(name, value, low, high, *, integer=False, low_open=False):
-    kind = "an integer" if integer else "a number"
     rng = f"{'(' if low_open else '['}{_fmt(low)}, {_fmt(high)}]"
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
-        raise ValueError(f"{name} must be {kind} in {rng}; got {value!r}")
+        kind = t("error.integer" if integer else "error.number")
+        raise Problem("error.kind_range", name=name, kind=kind, range=rng, got=repr(value))
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number in {rng}; got {value!r}")
+        raise Problem("error.finite", name=name, range=rng, got=repr(value))
     if value > high or value < low or (low_open and value == low):
-        raise ValueError(f"{name} must be in {rng}; got {value!r}")
+        raise Problem("error.range", name=name, range=rng, got=repr(value))
 
 
 def check_choice(name, value, allowed):
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(_fmt(a) for a in allowed)}; got {value!r}")
+        raise Problem("error.choice", name=name, allowed=", ".join(_fmt(a) for a in allowed), got=repr(value))
 
 
 def validate(config) -> None:
@@ -118,10 +147,10 @@ def parse(cls, name: str, raw: str):
         try:
             number = float(raw)
         except ValueError:
-            raise ValueError(f"{name} must be a number; got {raw[:40]!r}") from None
+            raise Problem("error.not_number", name=name, got=repr(raw[:40])) from None
         if spec.kind is int:
             if not math.isfinite(number) or not number.is_integer():
-                raise ValueError(f"{name} must be a whole number; got {raw[:40]!r}")
+                raise Problem("error.not_whole", name=name, got=repr(raw[:40]))
             value = int(number)
         else:
             value = number
@@ -136,12 +165,12 @@ def help_text(cls, name: str) -> str:
     """What --help and a widget's tooltip say: meaning, unit, range and default."""
     spec = specs(cls)[name]
     default = defaults(cls)[name]
-    parts = [spec.help or spec.label]
+    parts = [help_of(cls, name)]
     if spec.unit:
-        parts.append(f"unit: {spec.unit}")
+        parts.append(t("field.unit", unit=spec.unit))
     if spec.range_text():
         parts.append(spec.range_text())
-    parts.append(f"default {format_value(default) if default is not None else 'the loss’s own'}")
+    parts.append(t("field.default", value=format_value(default) if default is not None else t("field.loss_default")))
     return "; ".join(parts)
 
 

@@ -21,8 +21,6 @@ OPTIMIZERS = {
     "rmsprop": lambda params, cfg: torch.optim.RMSprop(params, lr=cfg.lr, momentum=cfg.momentum),
 }
 
-MODEL_LABELS = {"linear_regression": "Linear(1, 1)", "linear": "Linear(784, 10)", "mlp": "MLP 784-hidden-10"}
-OPTIMIZER_LABELS = {"sgd": "SGD (+momentum)", "adam": "Adam", "rmsprop": "RMSprop"}
 
 
 def build_model(config):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch.func import grad, vmap
 
+from .i18n import t
 from .losses import INPUT_KINDS, LOSSES, Loss, losses_for
 
 EPS = 1e-12
@@ -31,8 +32,8 @@ def _note(loss: Loss, value: float) -> str:
     kind = "NaN" if math.isnan(value) else "inf"
     why = loss.nan_note if kind == "NaN" else loss.inf_note
     if not why:
-        return f"{kind}: the loss is not finite at this input."
-    sibling = f"; {LOSSES[loss.stable_form].label} stays finite" if loss.stable_form else ""
+        return t("panel.not_finite", kind=kind)
+    sibling = "; " + t("panel.stays_finite", label=LOSSES[loss.stable_form].label) if loss.stable_form else ""
     return f"{kind}: {why}{sibling}."
 
 

@@ -36,7 +36,8 @@ def test_outliers_are_seeded_and_far_from_the_line():
     (b"x,y\n1,2\n3\n", "Row 2 has 1 column"),
     (b"1,2\n1,3\n1,4\n", "All x values are equal"),
     (b"1,2\n2,1e9\n", "beyond"),
-    (b"\xff\xfe\xfa,1\n", "not UTF-8"),
+    (b"\x80\x80,\x80\x80\n1,2\n", "not text in UTF-8, CP949/EUC-KR or Latin-1 (its first bytes: 80 80 2c"),
+    (b"170,5;65,2\n171,0;66,1\nabc;def\n", "Row 3 is not two numbers ('abc | def'), reading the file as UTF-8 with semicolons"),
 ])
 def test_bad_uploads_get_one_sentence(data, needle):
     with pytest.raises(DataError) as err:
@@ -50,8 +51,24 @@ def test_upload_row_and_size_limits():
     with pytest.raises(DataError, match="limit"):
         parse_points_csv(big)
     ok = b"height;weight\n" + b"".join(f"{150 + i};{50 + i / 2}\n".encode() for i in range(10))
-    points = parse_points_csv(ok)
-    assert len(points) == 10 and points[0] == (150.0, 50.0)
+    points, seen = parse_points_csv(ok)
+    assert len(points) == 10 and points[0] == (150.0, 50.0) and seen["delimiter"] == "semicolons"
+
+
+HANGUL_HEADER = "키(cm),몸무게(kg)\n152.4,50.0\n157.5,54.4\n160.0,56.7\n"
+
+
+@pytest.mark.parametrize("data, encoding, delimiter", [
+    (HANGUL_HEADER.encode("cp949"), "CP949 (EUC-KR)", "commas"),                    # Korean Excel's "CSV"
+    (HANGUL_HEADER.encode("utf-8-sig"), "UTF-8", "commas"),                          # CSV UTF-8 (with a BOM)
+    (HANGUL_HEADER.replace(",", "\t").encode("utf-16"), "UTF-16", "tabs"),           # "Unicode text"
+    (b"Gr\xf6\xdfe;Gewicht\n152,4;50,0\n157,5;54,4\n160,0;56,7\n", "Latin-1", "semicolons"),  # European
+    (b"152.4 50.0\n157.5   54.4\n160.0\t56.7\n", "UTF-8", "spaces"),            # space-separated columns
+])
+def test_spreadsheet_exports_read_the_right_points(data, encoding, delimiter):
+    points, seen = parse_points_csv(data)
+    assert points == ((152.4, 50.0), (157.5, 54.4), (160.0, 56.7))
+    assert (seen["encoding"], seen["delimiter"]) == (encoding, delimiter)
 
 
 def test_tiny_idx_mnist_reads_through_torchvision(tiny_mnist):

@@ -81,7 +81,7 @@ def test_killed_worker_fails_its_run_and_the_pool_recovers(make_service):
     pid = int(s.get(run_id)["worker"].split(":")[0])
     os.kill(pid, signal.SIGKILL)
     run = s.wait(run_id, timeout=10)
-    assert run["status"] == "failed" and "died" in run["error"]
+    assert run["status"] == "failed" and "was killed (SIGKILL" in run["error"]
     kept = s.metrics(run_id)["train/loss"][0]
     assert len(kept) >= 300 and kept == list(range(1, len(kept) + 1))
     nxt = s.submit(SHORT, "alice")
@@ -275,6 +275,7 @@ def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, ca
     from losslab import training
     from losslab.config import MnistConfig
     from losslab.jobs import worker
+    from losslab.i18n import render
     from losslab.jobs.store import INTERNAL_ERROR, connect
 
     db = tmp_path / "db.sqlite3"
@@ -288,7 +289,7 @@ def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, ca
     monkeypatch.setattr(training, "train", broken_train)
     with caplog.at_level("ERROR"):
         assert worker.execute(conn, *worker.claim(conn, "tok:1"), "tok:1") == "failed"
-    assert svc.get(broken_run)["error"] == INTERNAL_ERROR
+    assert svc.get(broken_run)["error"] == "internal error (see the server log)" == render(INTERNAL_ERROR)
     assert "a bug in the training loop" in caplog.text and "Traceback" in caplog.text
     monkeypatch.undo()
 

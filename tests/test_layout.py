@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-TORCH_FREE = ["losslab.config", "losslab.fields", "losslab.losses", "losslab.models", "losslab.jobs",
+TORCH_FREE = ["losslab.config", "losslab.fields", "losslab.i18n", "losslab.csvfile", "losslab.losses", "losslab.models", "losslab.jobs",
               "losslab.jobs.store", "losslab.jobs.service", "losslab.jobs.cli", "losslab.cli", "losslab.figures",
               "losslab.series"]
 

@@ -7,7 +7,9 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-FONT = dict(size=16)
+# Hangul needs a CJK font: the browser takes the first one it has (Debian: fonts-noto-cjk).
+FONT = dict(size=16, family="'Noto Sans KR', 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', "
+                            "'Source Sans Pro', sans-serif")
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
 
 

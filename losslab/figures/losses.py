@@ -7,27 +7,28 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import t
 from .common import COLORS, finite, layout
 
 
-def loss_bars(rows, *, title: str = "Loss values") -> go.Figure:
+def loss_bars(rows, *, title: str | None = None) -> go.Figure:
     """Horizontal bars of each loss's value, sorted; inf/NaN shown as labelled markers."""
     ordered = sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0))
-    labels = [r.label for r in ordered]
+    labels = [str(r.label) for r in ordered]
     values = [r.value if math.isfinite(r.value) else 0.0 for r in ordered]
     text = [f"{r.value:.4g}" if math.isfinite(r.value) else ("NaN" if math.isnan(r.value) else "∞") for r in ordered]
-    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", text=text, textposition="auto", name="loss value",
+    fig = go.Figure(go.Bar(y=labels, x=values, orientation="h", text=text, textposition="auto", name=t("figure.loss_value"),
                            marker_color=["#d62728" if not math.isfinite(r.value) else "#1f77b4" for r in ordered]))
-    layout(fig, title, "loss value", "", height=80 + 45 * len(rows))
+    layout(fig, title or t("figure.loss_values"), t("figure.loss_value"), "", height=80 + 45 * len(rows))
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=40), font=dict(size=13), title_font_size=16)
     return fig
 
 
 def loss_sweep(curves: dict, labels: dict, *, x_title: str, marker: float | None = None,
-               marker_label: str = "your choice", title: str = "Loss and its gradient") -> go.Figure:
+               marker_label: str = "", title: str = "") -> go.Figure:
     """curves: {name: (xs, values, grads)}; two panels sharing the x axis: value and gradient."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=("loss", "gradient d loss / d prediction"))
+                        subplot_titles=(t("figure.loss"), t("figure.gradient_title")))
     for i, (name, (xs, values, grads)) in enumerate(curves.items()):
         color = COLORS[i % len(COLORS)]
         fig.add_scatter(x=xs, y=finite(values), name=labels.get(name, name), mode="lines",
@@ -42,18 +43,19 @@ def loss_sweep(curves: dict, labels: dict, *, x_title: str, marker: float | None
                                 hovertext=marker_label, row=row, col=1)
     if marker is not None:
         fig.add_vline(x=marker, line_dash="dash", line_color="#444", annotation_text=marker_label)
-    layout(fig, title, "", "", height=640)
+    layout(fig, title or t("figure.loss_and_gradient"), "", "", height=640)
     fig.update_xaxes(title_text=x_title, row=2, col=1)
-    fig.update_yaxes(title_text="loss", row=1, col=1)
-    fig.update_yaxes(title_text="gradient", row=2, col=1)
+    fig.update_yaxes(title_text=t("figure.loss"), row=1, col=1)
+    fig.update_yaxes(title_text=t("figure.gradient"), row=2, col=1)
     return fig
 
 
 def outlier_bars(rows: list[dict], big: float) -> go.Figure:
     fig = go.Figure()
-    fig.add_bar(x=[r["label"] for r in rows], y=[r["grad_typical"] for r in rows], name="typical point")
-    fig.add_bar(x=[r["label"] for r in rows], y=[r["grad_outlier"] for r in rows], name=f"outlier (residual {big:g})",
+    names = [str(r["label"]) for r in rows]
+    fig.add_bar(x=names, y=[r["grad_typical"] for r in rows], name=t("figure.typical_point"))
+    fig.add_bar(x=names, y=[r["grad_outlier"] for r in rows], name=t("figure.outlier_point", residual=f"{big:g}"),
                 text=[f"×{r['ratio']:.1f}" for r in rows], textposition="outside")
-    layout(fig, "How hard one outlier pulls: |gradient| on a typical point vs the outlier", "loss", "|d loss / d ŷ|")
+    layout(fig, t("figure.outlier_title"), t("figure.loss"), t("figure.grad_axis"))
     fig.update_layout(barmode="group")
     return fig

@@ -7,6 +7,7 @@ import base64
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..i18n import t
 from .common import PLAIN, layout
 
 
@@ -16,11 +17,11 @@ def decode_image(b64: str) -> list[list[int]]:
     return [list(raw[r * 28:(r + 1) * 28]) for r in range(28)]
 
 
-def accuracy_curve(steps, accuracy, *, name: str = "test accuracy") -> go.Figure:
+def accuracy_curve(steps, accuracy, *, name: str = "") -> go.Figure:
     fig = go.Figure()
-    fig.add_scatter(x=list(steps), y=[100 * a for a in accuracy], mode="lines+markers", name=name,
+    fig.add_scatter(x=list(steps), y=[100 * a for a in accuracy], mode="lines+markers", name=name or t("figure.test_accuracy_trace"),
                     line=dict(width=3, color="#2ca02c"))
-    layout(fig, "Test accuracy", "step (optimizer updates)", "accuracy (%)")
+    layout(fig, t("figure.test_accuracy"), t("figure.step"), t("figure.accuracy_axis"))
     fig.update_yaxes(range=[0, 100])
     return fig
 
@@ -30,10 +31,10 @@ def confusion_matrix(snapshot: dict) -> go.Figure:
     z = snapshot["confusion"]
     digits = [str(d) for d in range(len(z))]
     fig = go.Figure(go.Heatmap(z=z, x=digits, y=digits, colorscale="Blues", text=z, texttemplate="%{text}",
-                               textfont=dict(size=13), colorbar=dict(title="images"),
-                               hovertemplate="true %{y}, predicted %{x}: %{z} images<extra></extra>"))
-    layout(fig, f"Confusion matrix (test set, accuracy {100 * snapshot['accuracy']:.1f} %)",
-           "predicted digit", "true digit", height=560)
+                               textfont=dict(size=13), colorbar=dict(title=t("figure.images")),
+                               hovertemplate=t("figure.confusion_hover") + "<extra></extra>"))
+    layout(fig, t("figure.confusion", acc=f"{100 * snapshot['accuracy']:.1f}"),
+           t("figure.predicted_digit"), t("figure.true_digit"), height=560)
     fig.update_yaxes(autorange="reversed", type="category")
     fig.update_xaxes(type="category", side="bottom")
     return fig
@@ -42,14 +43,14 @@ def confusion_matrix(snapshot: dict) -> go.Figure:
 def per_class_accuracy(snapshot: dict) -> go.Figure:
     z = snapshot["confusion"]
     acc = [100 * row[i] / sum(row) if sum(row) else 0.0 for i, row in enumerate(z)]
-    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(z))], y=acc, name="accuracy",
+    fig = go.Figure(go.Bar(x=[str(i) for i in range(len(z))], y=acc, name=t("figure.accuracy"),
                            text=[f"{a:.0f}" for a in acc], textposition="outside", marker_color="#1f77b4"))
-    layout(fig, "Accuracy per digit", "true digit", "accuracy (%)", height=340)
+    layout(fig, t("figure.per_digit"), t("figure.true_digit"), t("figure.accuracy_axis"), height=340)
     fig.update_yaxes(range=[0, 115])  # room for the labels above full bars
     return fig
 
 
-def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "Test digits: true → predicted") -> go.Figure:
+def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.Figure:
     """Each digit's image with its true and predicted class (red when wrong), and below it the
     model's probability for each of the 10 classes."""
     n = len(digits)
@@ -71,17 +72,18 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "Test digi
     for i, d in enumerate(digits):
         r, c = 2 * (i // columns) + 1, i % columns + 1
         fig.add_trace(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
-                                 hovertemplate=f"true {d['label']}, predicted {d['pred']}<extra></extra>"), r, c)
+                                 hovertemplate=t("figure.digit_hover", true=d["label"], pred=d["pred"])
+                                 + "<extra></extra>"), r, c)
         colours = ["#d62728" if k == d["pred"] and k != d["label"] else
                    "#2ca02c" if k == d["label"] else "#9ecae1" for k in range(10)]
         fig.add_trace(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
-                             hovertemplate="class %{x}: p = %{y:.2f}<extra></extra>"), r + 1, c)
+                             hovertemplate=t("figure.class_hover") + "<extra></extra>"), r + 1, c)
         fig.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)
         fig.update_xaxes(showticklabels=False, row=r, col=c)
         fig.update_yaxes(range=[0, 1], showticklabels=False, row=r + 1, col=c)
         fig.update_xaxes(showticklabels=False, row=r + 1, col=c)
     fig.update_annotations(font_size=15)
-    fig.update_layout(title=dict(text=title + " (bars: probability of each class 0–9)", font=dict(size=20)),
+    fig.update_layout(title=dict(text=(title or t("figure.digits")) + t("figure.bars_note"), font=dict(size=20)),
                       height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
                       showlegend=False, **PLAIN)
     return fig

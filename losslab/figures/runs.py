@@ -8,13 +8,14 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..series import downsample
+from ..i18n import t
 from .common import COLORS, finite, layout, smooth
 
 MAX_POINTS = 2000
 
 
-def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: str = "loss",
-                log_y: bool = False, smoothing: float = 0.0, x_title: str = "step (optimizer updates)",
+def loss_curves(curves: list[dict], *, title: str = "", y_title: str = "",
+                log_y: bool = False, smoothing: float = 0.0, x_title: str = "",
                 markers: list[tuple[int, str]] = ()) -> go.Figure:
     """curves: [{"name", "steps", "values", "dash"?}]; long curves are downsampled for drawing.
     markers: [(step, label)] drawn as labelled vertical lines (e.g. where a run diverged)."""
@@ -23,12 +24,14 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
         steps, values = downsample(c["steps"], c["values"], MAX_POINTS)
         color = c.get("color", COLORS[i % len(COLORS)])
         if smoothing > 0:
-            fig.add_scatter(x=np.asarray(steps), y=finite(values), name=f"{c['name']} (raw)", mode="lines",
+            fig.add_scatter(x=np.asarray(steps), y=finite(values), name=t("figure.raw", name=c["name"]), mode="lines",
                             line=dict(color=color, width=1), opacity=0.25, showlegend=False)
             values = smooth(values, smoothing)
         fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines",
                         line=dict(color=color, width=3, dash=c.get("dash", "solid")))
-    layout(fig, title, x_title, y_title + (" (log scale)" if log_y else ""))
+    y_title = y_title or t("figure.loss")
+    layout(fig, title or t("figure.training_loss"), x_title or t("figure.step"),
+           y_title + (t("figure.log_scale") if log_y else ""))
     for step, label in markers:
         fig.add_vline(x=step, line_color="#d62728", line_dash="dash", annotation_text=label,
                       annotation_font_color="#d62728")
@@ -48,27 +51,27 @@ def loss_curves(curves: list[dict], *, title: str = "Training loss", y_title: st
 
 
 def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[float, float] | None = None,
-                   x_title: str = "height (cm)", y_title: str = "weight (kg)", n_data: int | None = None) -> go.Figure:
+                   x_title: str = "", y_title: str = "", n_data: int | None = None) -> go.Figure:
     """The data and one or more fitted lines: lines = [{"name", "slope", "intercept"}].
 
     Points after the first n_data are the injected outliers, drawn in another colour."""
     fig = go.Figure()
     n_data = len(points_x) if n_data is None else n_data
-    fig.add_scatter(x=list(points_x[:n_data]), y=list(points_y[:n_data]), mode="markers", name="data",
+    fig.add_scatter(x=list(points_x[:n_data]), y=list(points_y[:n_data]), mode="markers", name=t("figure.data"),
                     marker=dict(size=12, color="#444"))
     if len(points_x) > n_data:
-        fig.add_scatter(x=list(points_x[n_data:]), y=list(points_y[n_data:]), mode="markers", name="outliers",
+        fig.add_scatter(x=list(points_x[n_data:]), y=list(points_y[n_data:]), mode="markers", name=t("figure.outliers"),
                         marker=dict(size=14, color="#d62728", symbol="x"))
     lo, hi = min(points_x), max(points_x)
     pad = (hi - lo) * 0.05 or 1.0
     xs = [lo - pad, hi + pad]
     if optimum is not None:
         fig.add_scatter(x=xs, y=[optimum[0] * x + optimum[1] for x in xs], mode="lines",
-                        name="least-squares line (all points)", line=dict(color="#999", width=2, dash="dot"))
+                        name=t("figure.least_squares"), line=dict(color="#999", width=2, dash="dot"))
     for i, line in enumerate(lines):
         fig.add_scatter(x=xs, y=finite([line["slope"] * x + line["intercept"] for x in xs]), mode="lines",
                         name=line["name"], line=dict(color=line.get("color", COLORS[i % len(COLORS)]), width=4))
-    layout(fig, "Data and fitted line", x_title, y_title)
+    layout(fig, t("figure.data_and_line"), x_title or t("figure.height"), y_title or t("figure.weight"))
     # Show the lines too (a starting line far below the data is the first lesson), but never let
     # a diverging line rescale the data into a flat row: at most two data spans beyond the data.
     ys = list(points_y)
@@ -82,10 +85,11 @@ def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[floa
     return fig
 
 
-def residuals(points_x, values, *, y_title: str = "residual y − ŷ (kg)", x_title: str = "height (cm)") -> go.Figure:
+def residuals(points_x, values, *, y_title: str = "", x_title: str = "") -> go.Figure:
     fig = go.Figure()
     vals = finite(values)
-    fig.add_bar(x=list(points_x[:len(vals)]), y=vals, name="residual",
+    fig.add_bar(x=list(points_x[:len(vals)]), y=vals, name=t("figure.residual"),
                 marker_color=["#d62728" if (v or 0) < 0 else "#1f77b4" for v in vals])
     fig.add_hline(y=0, line_color="#444")
-    return layout(fig, "Residuals: what the line misses at each point", x_title, y_title, height=320)
+    return layout(fig, t("figure.residuals_title"), x_title or t("figure.height"),
+                  y_title or t("figure.residual_axis") + " (kg)", height=320)

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Optional, Protocol
 
+from ..i18n import Problem
 from .store import Transaction, connect, now
 
 log = logging.getLogger("losslab.executor")
@@ -81,12 +82,12 @@ class LocalExecutor:
     @staticmethod
     def _fail_runs_of(conn, proc: subprocess.Popen) -> None:
         code = proc.returncode
-        reason = {-9: "killed (SIGKILL, perhaps out of memory)", -15: "terminated"}.get(code, f"exit code {code}")
+        key = {-9: "jobs.worker_killed", -15: "jobs.worker_terminated"}.get(code, "jobs.worker_exit")
+        error = Problem(key, code=code).encode()
         with Transaction(conn) as c:
             n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ? WHERE status = 'running' AND worker LIKE ?",
-                          (now(), f"The worker process running this run died ({reason}); metrics up to then are kept.",
-                           f"{proc.pid}:%")).rowcount
-        log.warning("worker %s died (%s); %d run(s) marked failed; starting a new worker", proc.pid, reason, n)
+                          (now(), error, f"{proc.pid}:%")).rowcount
+        log.warning("worker %s died (exit code %s); %d run(s) marked failed; starting a new worker", proc.pid, code, n)
 
     def status(self) -> dict:
         with self._lock:

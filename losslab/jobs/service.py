@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Optional
 
 from ..config import config_from_dict
+from ..i18n import Problem
 from ..series import downsample
 from . import store
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
 
 
-class JobError(ValueError):
-    """A request the service refuses; the message is one sentence for the UI."""
+class JobError(Problem):
+    """A request the service refuses; the message is one sentence for the UI, in its language."""
 
 
 class NotFound(JobError):
@@ -98,14 +99,13 @@ class JobService:
         if isinstance(config, dict):
             config = config_from_dict(config)
         if not owner:
-            raise NotAllowed("No owner token: reload the page to get one.")
+            raise NotAllowed("jobs.no_owner")
         run_id = new_run_id()
         with Transaction(self.conn) as c:  # count and insert atomically: the cap holds under races
             active = c.execute("SELECT COUNT(*) FROM runs WHERE owner = ? AND status IN ('queued', 'running')",
                                (owner,)).fetchone()[0]
             if active >= self.max_per_owner:
-                raise LimitError(f"You already have {active} runs queued or running (the limit is "
-                                 f"{self.max_per_owner}): stop one or wait for it to finish.")
+                raise LimitError("jobs.limit", active=active, limit=self.max_per_owner)
             c.execute("INSERT INTO runs (id, owner, task, config, status, created, label) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
                       (run_id, owner, config.task, config.to_json(), now(), label))
         self.prune(owner)
@@ -129,11 +129,11 @@ class JobService:
         row = self.conn.execute("SELECT owner FROM runs WHERE id = ?", (run_id,)).fetchone() \
             if isinstance(run_id, str) else None
         if row is None:
-            raise NotFound(f"There is no run {run_id!r}: it may have been deleted.")
+            raise NotFound("jobs.not_found", run=repr(run_id)[:40])
         if owner is SYSTEM:
             return
         if not (isinstance(owner, str) and hmac.compare_digest(row[0], owner) or self.is_admin(owner)):
-            raise NotAllowed("Only the person who started this run (or the lecturer) can change it.")
+            raise NotAllowed("jobs.not_allowed")
 
     def stop(self, run_id: str, owner) -> dict:
         self._owned(run_id, owner)
@@ -204,13 +204,13 @@ class JobService:
     def pin(self, run_id: Optional[str], token: str) -> None:
         """Share one run with the whole class: every visitor's home page shows it."""
         if not self.is_admin(token):
-            raise NotAllowed("Only the lecturer (admin token) can share a run with the class.")
+            raise NotAllowed("jobs.pin_not_allowed")
         with Transaction(self.conn) as c:
             if run_id is None:
                 c.execute("DELETE FROM settings WHERE key = 'pinned_run'")
             else:
                 if not c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
-                    raise NotFound(f"There is no run {run_id!r}.")
+                    raise NotFound("jobs.not_found", run=repr(run_id)[:40])
                 c.execute("INSERT OR REPLACE INTO settings VALUES ('pinned_run', ?)", (run_id,))
 
     def pinned(self) -> Optional[str]:

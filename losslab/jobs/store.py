@@ -11,9 +11,12 @@ import sqlite3
 import time
 from pathlib import Path
 
+from ..i18n import Problem, render
+
 SCHEMA_VERSION = 1
-INTERRUPTED_MESSAGE = "The server restarted while this run was training; its metrics up to then are kept."
-INTERNAL_ERROR = "internal error (see the server log)"
+# Stored as catalogue keys (i18n.Problem.encode): each reader sees them in their own language.
+INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
+INTERNAL_ERROR = Problem("jobs.internal").encode()
 FINAL_STATUSES = ("completed", "stopped", "diverged", "failed", "interrupted")
 ACTIVE_STATUSES = ("queued", "running")
 
@@ -118,6 +121,7 @@ def run_row(row: sqlite3.Row | None, viewer: str | None = None) -> dict | None:
     d = dict(row)
     owner = d.pop("owner")
     d["is_owner"] = bool(viewer) and hmac.compare_digest(owner, viewer)
+    d["error"] = render(d.get("error"))  # a stored key, in the reader's language
     d["final"] = json.loads(d["final"]) if d.get("final") else {}
     d["config"] = json.loads(d["config"])
     return d

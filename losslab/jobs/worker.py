@@ -108,6 +108,7 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
     """Train one claimed run to a final status; never raises for a problem of the run itself."""
     from ..config import config_from_json
     from ..datasets import DataError
+    from ..i18n import Problem
     from ..training import train
 
     reporter = DbReporter(conn, run_id, token, parent_pid)
@@ -117,15 +118,15 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None
         if result.status == "diverged":
-            error = (f"The loss became NaN or infinite at step {result.diverged_at}: "
-                     f"the learning rate is too high for this loss and data.")
+            error = Problem("jobs.diverged", step=result.diverged_at).encode()
         finish(conn, run_id, token, status, error=error, final=result.final, diverged_at=result.diverged_at)
         return status
     except RunGone:
         return "gone"
     except (DataError, ValueError) as exc:
         _flush_quietly(reporter)
-        finish(conn, run_id, token, "failed", error=str(exc).splitlines()[0])
+        finish(conn, run_id, token, "failed",
+               error=exc.encode() if isinstance(exc, Problem) else str(exc).splitlines()[0])
         return "failed"
     except Exception:  # a bug or an environment problem: not the student's to fix; details in the log
         log.error("run %s failed with an internal error:\n%s", run_id, traceback.format_exc())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
+from ..i18n import Text
 from ..lazy import LazyModule
 
 torch = LazyModule("torch")  # read the registry without torch; computing a loss imports it
@@ -19,12 +20,12 @@ TASKS = ("regression", "binary", "multiclass", "distribution")
 
 # What the prediction tensor means for each kind of loss, shown next to gradients.
 INPUT_KINDS = {
-    "value": "ŷ",
-    "probability": "p",
-    "logit": "z (logit)",
-    "logits": "z (logits)",
-    "distribution": "Q",
-    "log_distribution": "log Q",
+    "value": Text("ŷ", "ŷ"),
+    "probability": Text("p", "p"),
+    "logit": Text("z (logit)", "z (로짓)"),
+    "logits": Text("z (logits)", "z (로짓들)"),
+    "distribution": Text("Q", "Q"),
+    "log_distribution": Text("log Q", "log Q"),
 }
 
 
@@ -36,7 +37,7 @@ class Param:
     default: float
     low: float
     high: float
-    help: str
+    help: Text
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,11 @@ class Loss:
     """One registry entry. `fn(pred, target, param)` returns the batch mean as a 0-d tensor."""
 
     name: str
-    label: str
+    label: Text          # both languages: str(label) is the visitor's
     task: str
     input_kind: str
-    formula: str
-    explanation: str
+    formula: str         # LaTeX, the same in every language
+    explanation: Text
     fn: Callable[[torch.Tensor, torch.Tensor, Optional[float]], torch.Tensor]
     reference: Callable[[torch.Tensor, torch.Tensor, Optional[float]], torch.Tensor]
     param: Optional[Param] = None
@@ -60,10 +61,10 @@ class Loss:
     # The loss's unit: "{y}²" for MSE (kg² on kg), "nats" for cross-entropy; "" = none.
     unit: str = ""
     # Why the value is NaN or inf when it is (naive forms); the panel adds the stable sibling.
-    nan_note: str = ""
-    inf_note: str = ""
+    nan_note: Text | str = ""
+    inf_note: Text | str = ""
     # A sentence under the explorer's chart when this loss is drawn.
-    explorer_note: str = ""
+    explorer_note: Text | str = ""
 
     @property
     def train_fn(self):

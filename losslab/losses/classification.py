@@ -4,6 +4,7 @@ multiclass (logits z of shape (n, K) against integer classes)."""
 from __future__ import annotations
 
 from ..lazy import LazyModule
+from ..i18n import Text
 from . import Loss, Param, register
 
 torch = LazyModule("torch")
@@ -53,28 +54,35 @@ def _binary_focal_reference(z, y, gamma):
 
 register(Loss(
     name="bce",
-    label="BCE on probabilities (naive)",
+    label=Text(en="BCE on probabilities (naive)",
+             ko='확률에 대한 BCE (단순식)'),
     task="binary",
     input_kind="probability",
     formula=r"-\frac{1}{n}\sum_i \big[y_i \log p_i + (1-y_i)\log(1-p_i)\big]",
-    explanation="Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
+    explanation=Text(en="Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
         "log 0 = -∞ gives inf, and 0·log 0 gives NaN.",
+             ko='확신에 찬 오답을 한없이 벌합니다. 이렇게 쓰면 p = 0 또는 1에서 깨집니다: log 0 = -∞ 이라 inf가 되고, 0·log 0 은 NaN이 됩니다.'),
     fn=_bce_naive,
     reference=lambda p, y, _: F.binary_cross_entropy(p, y),
     stable_form="bce_logits",
-    nan_note="the naive formula takes 0 · log 0 = NaN at p = 0 or 1",
-    inf_note="the naive formula takes −log 0 = ∞ at p = 0 or 1",
-    explorer_note=("The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
-                       "logit(p) and stay finite (the ends of this axis use logit ±1000)."),
+    nan_note=Text(en="the naive formula takes 0 · log 0 = NaN at p = 0 or 1",
+             ko='단순식은 p = 0 또는 1에서 0 · log 0 = NaN 을 계산합니다'),
+    inf_note=Text(en="the naive formula takes −log 0 = ∞ at p = 0 or 1",
+             ko='단순식은 p = 0 또는 1에서 −log 0 = ∞ 를 계산합니다'),
+    explorer_note=(Text(en="The naive BCE rises to ∞ at the wrong end (p → 0 for label 1); the logit losses get "
+                       "logit(p) and stay finite (the ends of this axis use logit ±1000).",
+             ko='단순식 BCE는 틀린 쪽 끝(레이블 1에서 p → 0)에서 ∞로 치솟습니다. 로짓 손실은 logit(p)를 받아 유한하게 남습니다 (이 축의 양 끝은 로짓 ±1000).')),
     unit="nats",
 ))
 register(Loss(
     name="bce_logits",
-    label="BCE with logits (stable)",
+    label=Text(en="BCE with logits (stable)",
+             ko='로짓 BCE (안정형)'),
     task="binary",
     input_kind="logit",
     formula=r"\frac{1}{n}\sum_i \big[\max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})\big]",
-    explanation="The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
+    explanation=Text(en="The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
+             ko='같은 손실을 로짓 z (p = σ(z))에서 계산하여 log 0 을 전혀 거치지 않습니다: 어떤 z에서도 유한합니다.'),
     fn=_bce_logits,
     reference=lambda z, y, _: F.binary_cross_entropy_with_logits(z, y),
     fused=True,
@@ -82,25 +90,30 @@ register(Loss(
 ))
 register(Loss(
     name="hinge",
-    label="Hinge",
+    label=Text(en="Hinge",
+             ko='힌지'),
     task="binary",
     input_kind="logit",
     formula=r"\frac{1}{n}\sum_i \max(0,\, 1 - s_i z_i),\quad s_i = 2y_i - 1",
-    explanation="The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
+    explanation=Text(en="The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
         "contributing at all.",
+             ko='SVM의 손실: 점이 마진 1 이상으로 올바른 쪽에 있으면 0이 되어, 확신 있는 정답은 더 이상 기여하지 않습니다.'),
     fn=_hinge,
     reference=_hinge_reference,
 ))
 register(Loss(
     name="binary_focal",
-    label="Focal, binary (γ)",
+    label=Text(en="Focal, binary (γ)",
+             ko='이진 포컬 (γ)'),
     task="binary",
     input_kind="logit",
     formula=r"\frac{1}{n}\sum_i (1-p_{t,i})^{\gamma}\,\mathrm{BCE}(z_i, y_i)",
-    explanation="BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
+    explanation=Text(en="BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
+             ko='이미 쉬운 예(p_t가 1에 가까움)의 BCE를 줄여, 학습이 어려운 예에 집중하게 합니다.'),
     fn=_binary_focal,
     reference=_binary_focal_reference,
-    param=Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain BCE; larger γ ignores easy examples more"),
+    param=Param("gamma", 2.0, 0.0, 10.0, Text(en="γ = 0 is plain BCE; larger γ ignores easy examples more",
+             ko='γ = 0 이면 보통 BCE, γ가 클수록 쉬운 예를 더 무시합니다')),
     unit="nats",
 ))
 
@@ -147,49 +160,59 @@ def _multi_hinge(z, y, _):
 
 register(Loss(
     name="cross_entropy",
-    label="Cross-entropy (label smoothing)",
+    label=Text(en="Cross-entropy (label smoothing)",
+             ko='교차 엔트로피 (레이블 스무딩)'),
     task="multiclass",
     input_kind="logits",
     formula=r"-\frac{1}{n}\sum_i \log \mathrm{softmax}(z_i)_{y_i}",
-    explanation="Minus the log of the probability given to the true class: a confident mistake costs a lot, "
+    explanation=Text(en="Minus the log of the probability given to the true class: a confident mistake costs a lot, "
         "and the gradient softmax − onehot never vanishes while the model is wrong.",
+             ko='정답 클래스에 준 확률의 로그에 마이너스를 붙인 값: 확신에 찬 실수는 비싸고, 모델이 틀리는 동안 그래디언트 softmax − onehot 은 사라지지 않습니다.'),
     fn=_cross_entropy,
     reference=lambda z, y, s: F.cross_entropy(z, y, label_smoothing=s),
-    param=Param("label_smoothing", 0.0, 0.0, 0.99, "aim for 1 − ε on the true class, ε/K on the others"),
+    param=Param("label_smoothing", 0.0, 0.0, 0.99, Text(en="aim for 1 − ε on the true class, ε/K on the others",
+             ko='정답 클래스는 1 − ε, 나머지는 ε/K 를 목표로 합니다')),
     fused=True,
     unit="nats",
 ))
 register(Loss(
     name="mse_onehot",
-    label="MSE on one-hot probabilities",
+    label=Text(en="MSE on one-hot probabilities",
+             ko='원-핫 확률에 대한 MSE'),
     task="multiclass",
     input_kind="logits",
     formula=r"\frac{1}{n}\sum_i \sum_k (\mathrm{softmax}(z_i)_k - [k = y_i])^2",
-    explanation="Squared error on probabilities. Its gradient goes through the softmax and fades when the model is "
+    explanation=Text(en="Squared error on probabilities. Its gradient goes through the softmax and fades when the model is "
         "confidently wrong, which is why cross-entropy trains classifiers faster.",
+             ko='확률에 대한 제곱 오차. 그래디언트가 softmax를 거치므로 모델이 확신을 갖고 틀릴 때 약해집니다. 그래서 분류기는 교차 엔트로피로 더 빨리 학습합니다.'),
     fn=_mse_onehot,
     reference=lambda z, y, _: F.mse_loss(torch.softmax(z, -1), F.one_hot(y, z.shape[-1]).to(z.dtype),
                                                 reduction="sum") / z.shape[0],
 ))
 register(Loss(
     name="focal",
-    label="Focal (γ)",
+    label=Text(en="Focal (γ)",
+             ko='포컬 (γ)'),
     task="multiclass",
     input_kind="logits",
     formula=r"-\frac{1}{n}\sum_i (1-p_{y_i})^{\gamma}\log p_{y_i}",
-    explanation="Cross-entropy down-weighted for examples the model already gets right with confidence.",
+    explanation=Text(en="Cross-entropy down-weighted for examples the model already gets right with confidence.",
+             ko='모델이 이미 확신을 갖고 맞히는 예의 가중치를 낮춘 교차 엔트로피.'),
     fn=_focal,
     reference=_focal_reference,
-    param=Param("gamma", 2.0, 0.0, 10.0, "γ = 0 is plain cross-entropy"),
+    param=Param("gamma", 2.0, 0.0, 10.0, Text(en="γ = 0 is plain cross-entropy",
+             ko='γ = 0 이면 보통 교차 엔트로피')),
     unit="nats",
 ))
 register(Loss(
     name="multi_hinge",
-    label="Multiclass hinge",
+    label=Text(en="Multiclass hinge",
+             ko='다중 클래스 힌지'),
     task="multiclass",
     input_kind="logits",
     formula=r"\frac{1}{nK}\sum_i \sum_{k\ne y_i} \max(0,\, 1 - z_{i,y_i} + z_{i,k})",
-    explanation="Wants the true class's score to beat every other score by a margin of 1; beyond that it stops caring.",
+    explanation=Text(en="Wants the true class's score to beat every other score by a margin of 1; beyond that it stops caring.",
+             ko='정답 클래스의 점수가 다른 모든 점수를 마진 1 이상 앞서기를 원하고, 그 이상은 신경 쓰지 않습니다.'),
     fn=_multi_hinge,
     reference=lambda z, y, _: F.multi_margin_loss(z, y),
 ))

@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from ..i18n import t
 from ..jobs.service import JobError
 from .runs import manage, table
 from .session import is_admin, service
@@ -13,16 +14,16 @@ from .session import is_admin, service
 
 def unlock() -> bool:
     if not os.environ.get("LOSSLAB_ADMIN_TOKEN"):
-        st.info("The lecturer view is off: start the server with LOSSLAB_ADMIN_TOKEN=<a secret> to turn it on.")
+        st.info(t("admin.off"))
         return False
     if is_admin():
         return True
-    token = st.text_input("Admin token", type="password", key="admin_input")
+    token = st.text_input(t("admin.token"), type="password", key="admin_input")
     if token:
         if service().is_admin(token):
             st.session_state["admin_token"] = token
             st.rerun()
-        st.error("That token is not the server's LOSSLAB_ADMIN_TOKEN.")
+        st.error(t("admin.wrong"))
     return False
 
 
@@ -30,15 +31,15 @@ def overview() -> None:
     counts = service().counts()
     status = service().executor.status() if service().executor else {}
     cols = st.columns(5)
-    cols[0].metric("Workers alive", f"{status.get('alive', 0)} / {status.get('workers', 0)}")
-    cols[1].metric("Running", counts.get("running", 0))
-    cols[2].metric("Queued", counts.get("queued", 0))
-    cols[3].metric("Finished", sum(v for k, v in counts.items() if k not in ("running", "queued")))
-    cols[4].metric("Worker restarts", status.get("restarts", 0))
+    cols[0].metric(t("admin.alive"), f"{status.get('alive', 0)} / {status.get('workers', 0)}")
+    cols[1].metric(t("admin.running"), counts.get("running", 0))
+    cols[2].metric(t("admin.queued"), counts.get("queued", 0))
+    cols[3].metric(t("admin.finished"), sum(v for k, v in counts.items() if k not in ("running", "queued")))
+    cols[4].metric(t("admin.restarts"), status.get("restarts", 0))
     pinned = service().pinned()
     if pinned:
-        st.info(f"📌 Run `{pinned}` is shared with the class (every home page shows it).")
-        if st.button("Stop sharing", key="admin_unpin"):
+        st.info(t("admin.shared", run=pinned))
+        if st.button(t("admin.unshare"), key="admin_unpin"):
             service().pin(None, st.session_state["admin_token"])
             st.rerun()
 
@@ -46,11 +47,11 @@ def overview() -> None:
 def all_runs() -> None:
     runs = service().list_runs(None)
     if not runs:
-        st.caption("No runs on this server yet.")
+        st.caption(t("admin.no_runs"))
         return
     selected = table(runs, key="admin_table")
     manage(selected, key="admin")
-    if len(selected) == 1 and st.button("📌 Share to class", key="admin_pin"):
+    if len(selected) == 1 and st.button(t("admin.share"), key="admin_pin"):
         try:
             service().pin(selected[0]["id"], st.session_state["admin_token"])
             st.rerun()

@@ -10,7 +10,9 @@ import math
 
 import streamlit as st
 
-from .. import datasets, fields
+from .. import fields
+from ..csvfile import DataError, parse_points_csv
+from ..i18n import number, t
 from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, to_query
 from ..losses import LOSSES
 from .session import APP_URL_PARAMS
@@ -36,19 +38,19 @@ def prefill_from_url(cls, prefix: str) -> None:
             continue
         shown = f"`{key[:40]}={raw[:40]}`"
         if key not in specs:
-            warnings.append(f"Ignored {shown} from the link: this lab has no setting called {key[:40]!r}.")
+            warnings.append(t("link.unknown", shown=shown, name=repr(key[:40])))
         elif not specs[key].url:
-            warnings.append(f"Ignored {shown} from the link: {key} comes from an uploaded file, not a link.")
+            warnings.append(t("link.upload_only", shown=shown, name=key))
         else:
             try:
                 accepted[key] = fields.parse(cls, key, raw)
             except (ValueError, OverflowError) as exc:
-                warnings.append(f"Ignored {shown} from the link: {exc}.")
+                warnings.append(t("link.bad", shown=shown, problem=exc))
     # A setting the form does not show for these values (momentum with Adam) would be lost silently.
     effective = {**fields.defaults(cls), **accepted}
     for key in list(accepted):
         if not specs[key].shown(effective):
-            warnings.append(f"Ignored `{key}={params[key][:40]}` from the link: {specs[key].hidden_reason}.")
+            warnings.append(t("link.hidden", shown=f"`{key}={params[key][:40]}`", reason=fields.hidden_reason(cls, key)))
             del accepted[key]
     for key, value in accepted.items():
         st.session_state[f"{prefix}_{key}"] = value
@@ -60,7 +62,7 @@ def prefill_from_url(cls, prefix: str) -> None:
                 cls(loss=loss, loss_param=value)  # the loss's own range
                 st.session_state[f"{prefix}_param_{loss}"] = value
         except (ValueError, OverflowError) as exc:
-            warnings.append(f"Ignored `loss_param={params['loss_param'][:40]}` from the link: {exc}.")
+            warnings.append(t("link.bad", shown=f"`loss_param={params['loss_param'][:40]}`", problem=exc))
     for message in warnings:
         st.warning(message)
 
@@ -85,22 +87,20 @@ def field_widget(cls, name: str, prefix: str, container=st):
     spec = fields.specs(cls)[name]
     key = f"{prefix}_{name}"
     st.session_state.setdefault(key, fields.defaults(cls)[name])
-    label = f"{spec.label} ({spec.unit})" if spec.unit and spec.unit != "%" else (
-        f"{spec.label} (%)" if spec.unit else spec.label)
+    label, help = fields.label(cls, name), fields.help_of(cls, name)
     if spec.widget in ("select", "radio", "select_slider"):
         options = list(spec.allowed())
-        names = spec.choice_labels() if spec.choice_labels else {}
-        fmt = lambda v: names.get(v, str(v))  # noqa: E731
+        fmt = lambda v: fields.choice_label(cls, name, v)  # noqa: E731
         if spec.widget == "select":
-            return container.selectbox(label, options, format_func=fmt, key=key, help=spec.help)
+            return container.selectbox(label, options, format_func=fmt, key=key, help=help)
         if spec.widget == "radio":
-            return container.radio(label, options, format_func=fmt, key=key, horizontal=True, help=spec.help)
-        return container.select_slider(label, options=options, format_func=fmt, key=key, help=spec.help)
+            return container.radio(label, options, format_func=fmt, key=key, horizontal=True, help=help)
+        return container.select_slider(label, options=options, format_func=fmt, key=key, help=help)
     low, high = _bounds(spec)
     if spec.widget == "slider":
         return container.slider(label, low, high, step=spec.kind(spec.step) if spec.step else None, key=key,
-                                help=spec.help)
-    return container.number_input(label, min_value=low, max_value=high, key=key, help=spec.help,
+                                help=help)
+    return container.number_input(label, min_value=low, max_value=high, key=key, help=help,
                                   **({} if spec.kind is int else {"format": "%.6g"}))
 
 
@@ -133,7 +133,8 @@ def _loss_param(loss: str, prefix: str, container):
         return None
     key = f"{prefix}_param_{loss}"
     st.session_state.setdefault(key, spec.default)
-    return container.number_input(f"{spec.name} ({spec.help})", min_value=spec.low, max_value=spec.high, key=key)
+    return container.number_input(t("form.param", name=spec.name, help=spec.help), min_value=spec.low,
+                                  max_value=spec.high, key=key)
 
 
 # --- the two labs' forms ------------------------------------------------------------------
@@ -144,17 +145,18 @@ def regression_controls() -> RegressionConfig | None:
     prefill_from_url(cls, "reg")
     widgets(cls, "reg", ["data", "n_points"], values)
     if values["data"] == "custom":
-        upload = st.file_uploader(f"CSV with two numeric columns: x, y (header optional, ≤ {MAX_UPLOAD_ROWS:,} rows)",
-                                  type=["csv", "txt"], key="reg_upload")
+        upload = st.file_uploader(t("form.upload", rows=number(MAX_UPLOAD_ROWS)), type=["csv", "txt", "tsv"],
+                                  key="reg_upload")
         if upload is None:
-            st.info("Choose a CSV file to fit a line to your own data.")
+            st.info(t("form.upload_hint"))
             return None
         try:
-            values["points"] = datasets.parse_points_csv(upload.getvalue())
-        except datasets.DataError as exc:
+            values["points"], seen = parse_points_csv(upload.getvalue())
+        except DataError as exc:
             st.error(str(exc))
             return None
-        st.caption(f"{len(values['points'])} points from {upload.name}")
+        st.caption(t("csv.points_from", n=number(len(values["points"])), file=upload.name, encoding=seen["encoding"],
+                     delimiter=seen["delimiter"], decimal=t("csv.decimal_comma") if seen["decimal_comma"] else ""))
     widgets(cls, "reg", ["outliers", "outlier_offset", "noise"], values, columns=3)
     widgets(cls, "reg", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
     widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
@@ -177,7 +179,7 @@ def _build(cls, values):
     try:
         config = cls(**values)
     except ValueError as exc:
-        st.error(f"Check the settings: {exc}.")
+        st.error(t("error.settings", problem=exc))
         return None
     write_url(config)
     return config
@@ -190,4 +192,4 @@ def loss_card(config) -> None:
     loss = LOSSES[config.loss]
     st.markdown(f"**{loss.label}**")
     st.latex(loss.formula)
-    st.caption(loss.explanation)
+    st.caption(str(loss.explanation))

@@ -10,6 +10,7 @@ import streamlit as st
 
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
+from ..i18n import number, t
 from .pages import lab_path
 from .session import acting_token, metric_cache, owner, run_ids_from_url, service, show_runs_in_url
 
@@ -54,11 +55,10 @@ def start_and_reset(prefix: str, config, ready: bool = True) -> None:
     """The Start and Reset buttons under a lab's form. Reset clears the view; the same seed then
     starts from the same weights again."""
     c1, c2 = st.columns(2)
-    if c1.button("▶ Start", type="primary", disabled=config is None or not ready, key=f"{prefix}_start",
+    if c1.button(t("live.start"), type="primary", disabled=config is None or not ready, key=f"{prefix}_start",
                  width="stretch"):
         start_runs([config])
-    if c2.button("↺ Reset", key=f"{prefix}_reset", width="stretch",
-                 help="clear the chart; the same seed starts from the same weights again"):
+    if c2.button(t("live.reset"), key=f"{prefix}_reset", width="stretch", help=t("live.reset_help")):
         show_runs_in_url([])
         st.rerun()
 
@@ -87,13 +87,13 @@ def series(run_id: str) -> dict:
 
 def status_line(run: dict, total_steps: int | None = None, title: str | None = None) -> None:
     icon = STATUS_ICONS.get(run["status"], "")
-    text = (f"**{title}** · " if title else "") + f"{icon} **{run['status']}**"
+    text = (f"**{title}** · " if title else "") + f"{icon} **{t('status.' + run['status'])}**"
     if run["status"] == "queued":
-        text += f" — position {run.get('queue_position', '?')} in the queue; it starts when a worker is free"
+        text += " — " + t("live.queued", position=run.get("queue_position", "?"))
     if total_steps and run["status"] != "queued":
         series(run["id"])  # brings the step up to date whoever calls first (only new rows are read)
-        text += f" — step {metric_cache()[run['id']]['last']:,} of {total_steps:,}"
-    st.markdown(text + f" · run `{run['id']}`")
+        text += " — " + t("live.step_of", step=number(metric_cache()[run["id"]]["last"]), total=number(total_steps))
+    st.markdown(text + " · " + t("live.run_id", run=run["id"]))
     if run.get("error"):
         (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])
 
@@ -102,8 +102,8 @@ def stop_button(runs: list[dict], key: str) -> None:
     active = [r for r in runs if r["status"] in ACTIVE_STATUSES]
     mine = [r for r in active if r["is_owner"]] or (active if st.session_state.get("admin_token") else [])
     if active and not mine:
-        st.caption("Watching a run someone else started: only they (or the lecturer) can stop it.")
-    if mine and st.button("⏹ Stop", key=key, type="secondary"):
+        st.caption(t("live.not_yours"))
+    if mine and st.button(t("live.stop"), key=key, type="secondary"):
         for r in mine:
             try:
                 service().stop(r["id"], acting_token())
@@ -115,12 +115,12 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
     """Render runs with `render(runs)`, re-rendering every second while any is active."""
     runs = service().runs_by_id(run_ids, viewer=owner())
     if not runs:
-        st.warning("That run no longer exists: it was deleted or expired. Start a new one.")
+        st.warning(t("live.gone"))
         return
     other = [r for r in runs if r["task"] != task]
     if other:
-        st.warning(f"Run `{other[0]['id']}` is a {other[0]['task']} run: open it in its own lab.")
-        st.page_link(lab_path(other[0]["task"]), label=f"Open the {other[0]['task']} lab",
+        st.warning(t("live.other_lab", run=other[0]["id"], lab=t("nav." + other[0]["task"])))
+        st.page_link(lab_path(other[0]["task"]), label=t("live.open_lab", lab=t("nav." + other[0]["task"])),
                      query_params={"run": other[0]["id"]})
         return
     run_ids = [r["id"] for r in runs]

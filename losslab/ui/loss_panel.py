@@ -13,11 +13,10 @@ import streamlit as st
 
 from .. import figures, panel
 from ..losses import LOSSES, TASKS
+from ..i18n import current, t
 from .live import fmt
 from .session import on_explorer, panel_marker, set_panel_marker
 
-TASK_LABELS = {"regression": "Regression (ŷ vs y)", "binary": "Binary (p vs label)",
-               "multiclass": "Multiclass (logits vs class)", "distribution": "Distributions (Q vs P)"}
 
 
 def _linked(label, low, high, default, key, step, container=st):
@@ -33,7 +32,7 @@ def _linked(label, low, high, default, key, step, container=st):
         ss[f"{key}_n"] = ss[key]
 
     container.slider(label, low, high, step=step, key=f"{key}_s", on_change=sync, args=(f"{key}_s",))
-    container.number_input(f"{label} (exact)", low, high, step=step, key=f"{key}_n", on_change=sync,
+    container.number_input(t("panel.exact", label=label), low, high, step=step, key=f"{key}_n", on_change=sync,
                            args=(f"{key}_n",), label_visibility="collapsed", format="%.4g")
     return ss[key]
 
@@ -60,33 +59,33 @@ def compute(task: str, ss) -> tuple[list, dict]:
 def _inputs(task: str) -> None:
     ss = st.session_state
     if task == "regression":
-        _linked("true y", -10.0, 10.0, 0.0, "panel_y", 0.1)
-        _linked("prediction ŷ", -10.0, 10.0, 1.0, "panel_yhat", 0.1)
+        _linked(t("panel.true_y"), -10.0, 10.0, 0.0, "panel_y", 0.1)
+        _linked(t("panel.prediction"), -10.0, 10.0, 1.0, "panel_yhat", 0.1)
     elif task == "binary":
-        st.radio("true label y", [0, 1], index=1, horizontal=True, key="panel_label")
-        p = _linked("predicted probability p", 0.0, 1.0, 0.9, "panel_p", 0.001)
+        st.radio(t("panel.true_label"), [0, 1], index=1, horizontal=True, key="panel_label")
+        p = _linked(t("panel.probability"), 0.0, 1.0, 0.9, "panel_p", 0.001)
         z = panel.logit_of(p)
-        st.caption(f"logit z = log(p / (1 − p)) = {fmt(z) if 0 < p < 1 else ('+∞' if p >= 1 else '−∞')}"
-                   + (" (±1000 is used for the logit losses)" if p in (0.0, 1.0) else ""))
+        st.caption(t("panel.logit", z=fmt(z) if 0 < p < 1 else ('+∞' if p >= 1 else '−∞'))
+                   + (t("panel.logit_ends") if p in (0.0, 1.0) else ""))
     elif task == "multiclass":
-        k = st.slider("classes K", 2, 10, 3, key="panel_k")
-        st.selectbox("true class", list(range(k)), key="panel_class")
+        k = st.slider(t("panel.classes"), 2, 10, 3, key="panel_k")
+        st.selectbox(t("panel.true_class"), list(range(k)), key="panel_class")
         for i in range(k):
             ss.setdefault(f"panel_z{i}", 2.0 if i == 0 else 0.0)
-            st.slider(f"logit z{i}", -10.0, 10.0, step=0.1, key=f"panel_z{i}")
+            st.slider(t("panel.logit_i", i=i), -10.0, 10.0, step=0.1, key=f"panel_z{i}")
     else:
-        k = st.slider("bins K", 2, 10, 4, key="panel_bins")
+        k = st.slider(t("panel.bins"), 2, 10, 4, key="panel_bins")
         cp, cq = st.columns(2)
         for i in range(k):
             ss.setdefault(f"panel_p{i}", 1.0)
             ss.setdefault(f"panel_q{i}", 1.0 if i else 0.3)
-            cp.slider(f"P bin {i}", 0.0, 1.0, step=0.05, key=f"panel_p{i}")
-            cq.slider(f"Q bin {i}", 0.0, 1.0, step=0.05, key=f"panel_q{i}")
-        st.caption("Bin weights are normalised to sum to 1. Set a bin to 0 to see the naive KL break.")
+            cp.slider(t("panel.p_bin", i=i), 0.0, 1.0, step=0.05, key=f"panel_p{i}")
+            cq.slider(t("panel.q_bin", i=i), 0.0, 1.0, step=0.05, key=f"panel_q{i}")
+        st.caption(t("panel.bins_caption"))
 
 
 @functools.lru_cache(maxsize=512)
-def _view(task: str, inputs: tuple, registry: tuple):
+def _view(task: str, inputs: tuple, registry: tuple, lang: str):
     """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
     same inputs (the common case: the slider did not move) must not cost a recomputation."""
     rows, marker = compute(task, dict(inputs))
@@ -96,20 +95,21 @@ def _view(task: str, inputs: tuple, registry: tuple):
 def _outputs(task: str) -> None:
     inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
                           if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
-    rows, marker, bars = _view(task, inputs, tuple(LOSSES))  # a newly registered loss shows at once
+    # a newly registered loss, or another language, is a new view
+    rows, marker, bars = _view(task, inputs, tuple(LOSSES), current())
     set_panel_marker(marker)
     if task == "multiclass":
-        st.caption("softmax probabilities: " + ", ".join(f"{p:.3f}" for p in panel.softmax(
+        st.caption(t("panel.softmax") + ", ".join(f"{p:.3f}" for p in panel.softmax(
             [st.session_state.get(f"panel_z{i}", 0.0) for i in range(st.session_state.get("panel_k", 3))])))
     if task == "distribution":
         info = panel.information(marker["p"], marker["q"])
-        st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " (nats)")
+        st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " " + t("panel.nats"))
     # A static table wraps its text, so all four columns fit the narrow sidebar.
-    st.table(pd.DataFrame(table(rows)).set_index("loss"))
+    st.table(pd.DataFrame(table(rows)).set_index(t("table.loss")))
     st.plotly_chart(bars, key="panel_bars", config={"displayModeBar": False})
     for r in rows:
         if r.note:
-            st.warning(f"**{r.label}**: {r.note}")
+            st.warning(f"**{r.label}**: {r.note}")  # the note is built in the visitor's language
 
 
 def table(rows) -> list[dict]:
@@ -117,14 +117,15 @@ def table(rows) -> list[dict]:
     out = []
     for r in sorted(rows, key=lambda r: (not math.isfinite(r.value), r.value if math.isfinite(r.value) else 0)):
         grad = fmt(r.grad[0]) if len(r.grad) == 1 else "[" + ", ".join(fmt(g) for g in r.grad) + "]"
-        out.append({"loss": r.label, "value": fmt(r.value), "gradient": grad, "w.r.t.": r.input_kind})
+        out.append({t("table.loss"): str(r.label), t("table.value"): fmt(r.value), t("table.gradient"): grad,
+                    t("table.wrt"): str(r.input_kind)})
     return out
 
 
 def _panel() -> None:
-    st.header("Loss panel")
-    st.caption("Set a truth and a prediction: every loss of the task reacts at once.")
-    task = st.selectbox("Task", TASKS, format_func=TASK_LABELS.get, key="panel_task")
+    st.header(t("panel.title"))
+    st.caption(t("panel.caption"))
+    task = st.selectbox(t("panel.task"), TASKS, format_func=lambda k: t(f"task.{k}"), key="panel_task")
     _inputs(task)
     _outputs(task)
     marker = panel_marker()

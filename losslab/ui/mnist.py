@@ -7,6 +7,7 @@ import streamlit as st
 from .. import datasets, figures
 from ..config import MnistConfig, config_from_dict
 from ..losses import LOSSES, unit_of
+from ..i18n import number, t
 from .live import fmt, live, series, start_and_reset, status_line, stop_button
 from .session import service
 
@@ -31,17 +32,17 @@ def render(runs: list[dict]) -> None:
     stop_button(runs, key="mn_stop")
     c1, c2 = st.columns(2)
     with c1:
-        log_y = st.toggle("Log-scale loss axis", value=False, key="mn_log")
+        log_y = st.toggle(t("live.log_axis"), value=False, key="mn_log")
         curves = []
         if "train/loss" in data:
-            curves.append({"name": "training loss (per batch)", "steps": data["train/loss"][0],
+            curves.append({"name": t("mnist.train_loss"), "steps": data["train/loss"][0],
                            "values": data["train/loss"][1]})
         if "test/loss" in data:
-            curves.append({"name": "test loss", "steps": data["test/loss"][0], "values": data["test/loss"][1],
+            curves.append({"name": t("mnist.test_loss"), "steps": data["test/loss"][0], "values": data["test/loss"][1],
                            "dash": "dash"})
-        diverged = [(run["diverged_at"], "NaN/∞ here: lower η")] if run.get("diverged_at") else []
+        diverged = [(run["diverged_at"], t("live.diverged_marker"))] if run.get("diverged_at") else []
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
-                                            y_title=_loss_title(cfg.loss), title="Loss while training",
+                                            y_title=_loss_title(cfg.loss), title=t("figure.loss_while_training"),
                                             markers=diverged), key="mn_loss_chart")
     with c2:
         st.write("")
@@ -49,7 +50,7 @@ def render(runs: list[dict]) -> None:
         if "test/accuracy" in data:
             st.plotly_chart(figures.accuracy_curve(*data["test/accuracy"]), key="mn_acc_chart")
         else:
-            st.info("Test accuracy appears after the first evaluation.")
+            st.info(t("mnist.accuracy_later"))
     snap = service().latest_snapshot(run["id"], "mnist")
     if not snap:
         return
@@ -57,18 +58,19 @@ def render(runs: list[dict]) -> None:
     c1, c2 = st.columns([3, 2])
     c1.plotly_chart(figures.confusion_matrix(s), key="mn_confusion")
     with c2:
-        st.metric("Test accuracy", f"{100 * s['accuracy']:.2f} %", help=f"at step {step:,}, epoch {s['epoch']}")
-        st.metric("Test loss", fmt(s["loss"]))
+        st.metric(t("mnist.test_accuracy"), f"{100 * s['accuracy']:.2f} %",
+                  help=t("mnist.at_step", step=number(step), epoch=s["epoch"]))
+        st.metric(t("mnist.test_loss_metric"), fmt(s["loss"]))
         st.plotly_chart(figures.per_class_accuracy(s), key="mn_per_class")
-    tab1, tab2 = st.tabs(["The same 24 test digits every run", "Its most confident mistakes"])
+    tab1, tab2 = st.tabs([t("mnist.tab_digits"), t("mnist.tab_mistakes")])
     with tab1:
         st.plotly_chart(figures.digits_grid(s["digits"]), key="mn_digits")
     with tab2:
         if s["mistakes"]:
-            st.plotly_chart(figures.digits_grid(s["mistakes"], title="Most confident mistakes: true → predicted"),
+            st.plotly_chart(figures.digits_grid(s["mistakes"], title=t("figure.mistakes")),
                             key="mn_mistakes")
         else:
-            st.success("No mistakes on the test set.")
+            st.success(t("mnist.no_mistakes"))
 
 
 def show(run_ids: list[str]) -> None:
@@ -77,4 +79,4 @@ def show(run_ids: list[str]) -> None:
 
 def _loss_title(name: str) -> str:
     unit = unit_of(LOSSES[name], "")
-    return LOSSES[name].label + (f" ({unit})" if unit else "")
+    return str(LOSSES[name].label) + (f" ({unit})" if unit else "")

@@ -9,13 +9,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from ..i18n import t
+
 APP_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
 class PageSpec:
     file: str        # relative to APP_DIR
-    title: str
+    title: str       # a catalogue key
     icon: str
     url_path: str    # "" = the default page at /
 
@@ -25,12 +27,12 @@ class PageSpec:
 
 
 PAGES = {
-    "home": PageSpec("app_pages/home.py", "Home", "🏠", ""),
-    "regression": PageSpec("app_pages/regression.py", "Regression lab", "📈", "regression"),
-    "mnist": PageSpec("app_pages/mnist.py", "MNIST lab", "🔢", "mnist"),
-    "explorer": PageSpec("app_pages/explorer.py", "Loss explorer", "🔍", "explorer"),
-    "runs": PageSpec("app_pages/runs.py", "Runs", "🗂️", "runs"),
-    "admin": PageSpec("app_pages/admin.py", "Lecturer", "🎓", "admin"),
+    "home": PageSpec("app_pages/home.py", "nav.home", "🏠", ""),
+    "regression": PageSpec("app_pages/regression.py", "nav.regression", "📈", "regression"),
+    "mnist": PageSpec("app_pages/mnist.py", "nav.mnist", "🔢", "mnist"),
+    "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
+    "runs": PageSpec("app_pages/runs.py", "nav.runs", "🗂️", "runs"),
+    "admin": PageSpec("app_pages/admin.py", "nav.admin", "🎓", "admin"),
 }
 # A run opens in the lab of its task.
 LAB_OF_TASK = {"regression": "regression", "mnist": "mnist"}
@@ -39,7 +41,7 @@ LAB_OF_TASK = {"regression": "regression", "mnist": "mnist"}
 def navigation():
     """st.navigation over the table; returns the page being visited."""
     return st.navigation([
-        st.Page(p.path, title=p.title, icon=p.icon, default=not p.url_path, **({"url_path": p.url_path} if p.url_path else {}))
+        st.Page(p.path, title=t(p.title), icon=p.icon, default=not p.url_path, **({"url_path": p.url_path} if p.url_path else {}))
         for p in PAGES.values()])
 
 

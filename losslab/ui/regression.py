@@ -10,6 +10,7 @@ from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..losses import LOSSES, losses_for, unit_of
 from ..training import initial_line, regression_points
+from ..i18n import number, t
 from .live import fmt, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
@@ -17,11 +18,12 @@ from .session import service
 def actions(config: RegressionConfig | None) -> None:
     """Start / Compare / Reset buttons under the form."""
     start_and_reset("reg", config)
-    with st.expander("Compare losses on the same data, from the same start", expanded=False):
-        names = st.multiselect("Losses", [l.name for l in losses_for("regression")], default=["mse", "mae", "huber"],
-                               format_func=lambda n: LOSSES[n].label, key="reg_compare", max_selections=5)
-        st.caption("Add outliers first: MSE's line is dragged towards them, MAE's and Huber's barely move.")
-        if st.button("Compare", disabled=config is None or not names, key="reg_compare_go"):
+    with st.expander(t("regression.compare_title"), expanded=False):
+        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for("regression")],
+                               default=["mse", "mae", "huber"], format_func=lambda n: str(LOSSES[n].label),
+                               key="reg_compare", max_selections=5)
+        st.caption(t("regression.compare_hint"))
+        if st.button(t("regression.compare"), disabled=config is None or not names, key="reg_compare_go"):
             start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
 
 
@@ -29,35 +31,38 @@ def render(runs: list[dict]) -> None:
     """Everything a regression run shows, for one run or a comparison of several."""
     configs = [config_from_dict(r["config"]) for r in runs]
     multi = len(runs) > 1
-    data_by_run = {run["id"]: series(run["id"]) for run in runs}  # first, so the status line knows the step
+    data_by_run = {run["id"]: series(run["id"]) for run in runs}
     for run, cfg in zip(runs, configs):
-        status_line(run, cfg.epochs, title=LOSSES[cfg.loss].label if multi else None)
+        status_line(run, cfg.epochs, title=str(LOSSES[cfg.loss].label) if multi else None)
     stop_button(runs, key="reg_stop")
 
     c1, c2 = st.columns([1, 1])
-    log_y = c1.toggle("Log-scale loss axis", value=True, key="reg_log")
-    smoothing = c2.slider("Smoothing", 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
+    log_y = c1.toggle(t("live.log_axis"), value=True, key="reg_log")
+    smoothing = c2.slider(t("live.smoothing"), 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
     snaps = {run["id"]: service().latest_snapshot(run["id"], "line") for run in runs}
     curves, lines = [], []
     for run, cfg in zip(runs, configs):
         data, snap = data_by_run[run["id"]], snaps[run["id"]]
         key = "train/mse" if multi else "train/loss"
         if key in data:
-            curves.append({"name": LOSSES[cfg.loss].label if multi else "training loss",
+            curves.append({"name": str(LOSSES[cfg.loss].label) if multi else t("regression.training_loss"),
                            "steps": data[key][0], "values": data[key][1]})
         if snap:
-            lines.append({"name": f"{LOSSES[cfg.loss].label if multi else 'fitted line'} (step {snap[0]:,})",
+            lines.append({"name": t("regression.line_at", name=LOSSES[cfg.loss].label if multi else t("regression.fitted_line"),
+                                    step=number(snap[0])),
                           "slope": snap[1]["slope"], "intercept": snap[1]["intercept"]})
     if multi:
-        st.caption("Curves show each run's MSE on all points: one yardstick for every loss.")
+        st.caption(t("regression.yardstick"))
     y_unit = "" if configs[0].data == "custom" else "kg"
     unit = unit_of(LOSSES["mse"] if multi else LOSSES[configs[0].loss], y_unit)
-    y_title = ("MSE on all points" if multi else f"{LOSSES[configs[0].loss].label} loss") + (f" ({unit})" if unit else "")
+    y_title = (t("regression.mse_all") if multi else t("regression.loss_of", loss=LOSSES[configs[0].loss].label)) + \
+        (f" ({unit})" if unit else "")
     left, right = st.columns([1, 1])
     with left:
-        diverged = [(r["diverged_at"], "NaN/∞ here: lower η") for r in runs if r.get("diverged_at")]
+        diverged = [(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]
         st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
-                                            title="Loss while training", markers=diverged), key="reg_loss_chart")
+                                            title=t("figure.loss_while_training"), markers=diverged),
+                        key="reg_loss_chart")
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:
@@ -67,7 +72,7 @@ def render(runs: list[dict]) -> None:
     if not multi and snap:
         unit = " (kg)" if configs[0].data != "custom" else ""
         st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
-                                          y_title=f"residual y − ŷ{unit}"), key="reg_resid_chart")
+                                          y_title=t("figure.residual_axis") + unit), key="reg_resid_chart")
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
 
 
@@ -81,18 +86,20 @@ def _data(config_json: str):
 def _axes(cfg: RegressionConfig) -> dict:
     if cfg.data == "custom":
         return {"x_title": "x", "y_title": "y"}
-    return {"x_title": "height (cm)", "y_title": "weight (kg)"}
+    return {"x_title": t("figure.height"), "y_title": t("figure.weight")}
 
 
 def _final_table(runs, configs, slope, intercept):
     rows = []
     for run, cfg in zip(runs, configs):
         f = run["final"]
-        rows.append({"loss": LOSSES[cfg.loss].label, "status": run["status"], "final loss": fmt(f.get("final/loss")),
-                     "final MSE": fmt(f.get("final/mse")), "slope": fmt(f.get("slope")),
-                     "intercept": fmt(f.get("intercept")), "run": run["id"]})
-    rows.append({"loss": "least-squares line (all points)", "status": "", "final loss": "", "final MSE": "",
-                 "slope": fmt(slope), "intercept": fmt(intercept), "run": ""})
+        rows.append({t("table.loss"): str(LOSSES[cfg.loss].label), t("table.status"): t("status." + run["status"]),
+                     t("table.final_loss"): fmt(f.get("final/loss")), t("table.final_mse"): fmt(f.get("final/mse")),
+                     t("table.slope"): fmt(f.get("slope")), t("table.intercept"): fmt(f.get("intercept")),
+                     t("table.run"): run["id"]})
+    rows.append({t("table.loss"): t("figure.least_squares"), t("table.status"): "", t("table.final_loss"): "",
+                 t("table.final_mse"): "", t("table.slope"): fmt(slope), t("table.intercept"): fmt(intercept),
+                 t("table.run"): ""})
     return rows
 
 
@@ -100,7 +107,7 @@ def preview(config: RegressionConfig) -> None:
     """Before Start: the data and the line this seed starts from (the same for every loss)."""
     xs, ys, n_data, optimum = _data(config.to_json())
     slope, intercept = initial_line(config)
-    st.plotly_chart(figures.regression_fit(xs, ys, [{"name": f"starting line (seed {config.seed})", "slope": slope,
+    st.plotly_chart(figures.regression_fit(xs, ys, [{"name": t("regression.starting_line", seed=config.seed), "slope": slope,
                                                      "intercept": intercept, "color": "#ff7f0e"}],
                                            optimum=optimum, n_data=n_data, **_axes(config)), key="reg_preview")
 

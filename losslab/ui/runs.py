@@ -11,6 +11,7 @@ import streamlit as st
 from .. import figures
 from ..jobs.service import JobError
 from ..losses import LOSSES
+from ..i18n import t
 from .live import STATUS_ICONS, fmt, page_runs, series
 from .session import acting_token, owner, service
 
@@ -24,19 +25,21 @@ def visible_runs() -> list[dict]:
         runs.setdefault(r["id"], r)
     missing = [i for i in link_ids if i not in runs]
     if missing:
-        st.warning(f"The link's run `{missing[0]}` no longer exists: it was deleted or expired.")
+        st.warning(t("runs.gone", run=missing[0]))
     return sorted(runs.values(), key=lambda r: r["created"], reverse=True)
 
 
 def describe(r: dict) -> dict:
     c = r["config"]
-    loss = LOSSES[c["loss"]].label if c.get("loss") in LOSSES else c.get("loss")
+    loss = str(LOSSES[c["loss"]].label) if c.get("loss") in LOSSES else c.get("loss")
     main = r["final"].get("test/accuracy") if r["task"] == "mnist" else r["final"].get("final/mse")
-    return {"run": r["id"], "task": r["task"], "status": f"{STATUS_ICONS.get(r['status'], '')} {r['status']}",
-            "loss": loss, "optimizer": c.get("optimizer"), "lr": c.get("lr"),
-            "result": (f"{100 * main:.2f} % acc" if r["task"] == "mnist" else f"MSE {fmt(main)}") if main else "–",
-            "started": dt.datetime.fromtimestamp(r["created"]).strftime("%H:%M:%S"),
-            "mine": "yes" if r["is_owner"] else "shared"}
+    result = (t("table.accuracy_result", acc=f"{100 * main:.2f}") if r["task"] == "mnist"
+              else t("table.mse_result", mse=fmt(main))) if main else "–"
+    return {t("table.run"): r["id"], t("table.task"): t(f"nav.{r['task']}"),
+            t("table.status"): f"{STATUS_ICONS.get(r['status'], '')} {t('status.' + r['status'])}",
+            t("table.loss"): loss, t("table.optimizer"): c.get("optimizer"), t("table.lr"): c.get("lr"),
+            t("table.result"): result, t("table.started"): dt.datetime.fromtimestamp(r["created"]).strftime("%H:%M:%S"),
+            t("table.mine"): t("table.yes") if r["is_owner"] else t("table.shared")}
 
 
 def table(runs: list[dict], key: str) -> list[dict]:
@@ -53,11 +56,11 @@ def overlay(selected: list[dict]) -> None:
         data = series(r["id"])
         if key in data:
             loss = LOSSES.get(r["config"].get("loss"))
-            curves.append({"name": f"{r['id'][:6]} · {loss.label if loss else '?'} · lr {r['config'].get('lr')}",
+            curves.append({"name": f"{r['id'][:6]} · {loss.label if loss else '?'} · η {r['config'].get('lr')}",
                            "steps": data[key][0], "values": data[key][1]})
-    log_y = st.toggle("Log-scale loss axis", value=True, key="runs_log")
-    st.plotly_chart(figures.loss_curves(curves, log_y=log_y, title="Training loss of the selected runs",
-                                        y_title="training loss (each run's own loss)"), key="runs_overlay")
+    log_y = st.toggle(t("live.log_axis"), value=True, key="runs_log")
+    st.plotly_chart(figures.loss_curves(curves, log_y=log_y, title=t("runs.overlay_title"),
+                                        y_title=t("runs.overlay_axis")), key="runs_overlay")
 
 
 def csv_bytes(run_ids: list[str]) -> bytes:
@@ -72,15 +75,15 @@ def csv_bytes(run_ids: list[str]) -> bytes:
 
 def manage(selected: list[dict], key: str) -> None:
     c1, c2, c3 = st.columns(3)
-    if c1.button("⏹ Stop selected", key=f"{key}_stop", disabled=not selected):
-        _act(selected, service().stop, "stop")
-    if c2.button("🗑 Delete selected", key=f"{key}_delete", disabled=not selected):
-        _act(selected, service().delete, "delete")
-    c3.download_button("⬇ Metrics as CSV", data=csv_bytes([r["id"] for r in selected]) if selected else b"",
+    if c1.button(t("runs.stop"), key=f"{key}_stop", disabled=not selected):
+        _act(selected, service().stop, "runs.could_not_stop")
+    if c2.button(t("runs.delete"), key=f"{key}_delete", disabled=not selected):
+        _act(selected, service().delete, "runs.could_not_delete")
+    c3.download_button(t("runs.csv"), data=csv_bytes([r["id"] for r in selected]) if selected else b"",
                        file_name="losslab-metrics.csv", mime="text/csv", disabled=not selected, key=f"{key}_csv")
 
 
-def _act(selected, action, verb):
+def _act(selected, action, message_key):
     errors = []
     for r in selected:
         try:
@@ -88,6 +91,6 @@ def _act(selected, action, verb):
         except JobError as exc:
             errors.append(f"{r['id']}: {exc}")
     if errors:
-        st.error(f"Could not {verb} " + "; ".join(errors))
+        st.error(t(message_key, problems="; ".join(errors)))
     else:
         st.rerun()

@@ -9,11 +9,12 @@ import re
 
 import streamlit as st
 
+from ..i18n import t
 from ..jobs.service import JobService, get_service, new_owner_token
 
 COOKIE = "losslab_owner"
 # Query parameters the app itself reads on every page; a lab's form leaves them alone.
-APP_URL_PARAMS = frozenset({"run"})
+APP_URL_PARAMS = frozenset({"run", "lang"})
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -56,7 +57,7 @@ def run_ids_from_url() -> tuple[list[str], str | None]:
     ids = [r for r in raw.split(",") if r][:8]
     bad = [r for r in ids if not _RUN_ID_RE.match(r)]
     if bad:
-        return [], f"The link's run id {bad[0][:40]!r} is not valid: open the run again from the Runs page."
+        return [], t("link.bad_run", run=repr(bad[0][:40]))
     return ids, None
 
 

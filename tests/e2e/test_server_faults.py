@@ -61,7 +61,7 @@ def test_worker_killed_mid_run_is_reported_and_the_next_run_works(server, page):
     svc = JobService(server.home / "losslab.sqlite3")
     wait(lambda: svc.metrics(run_id))
     os.kill(int(svc.get(run_id)["worker"].split(":")[0]), signal.SIGKILL)
-    page.wait_for_function("() => document.body.innerText.includes('worker process running this run died')",
+    page.wait_for_function("() => document.body.innerText.includes('worker process running this run was killed')",
                            timeout=30_000)
     assert svc.get(run_id)["status"] == "failed"
     page.goto(f"{server.url}/regression?epochs=500")

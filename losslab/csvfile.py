@@ -1,0 +1,119 @@
+"""An uploaded table of (x, y) points, as spreadsheets really save it: UTF-8 (with or without a
+BOM), UTF-16 ("Unicode text"), Korean Excel's CP949/EUC-KR, Latin-1; commas, semicolons, tabs
+or spaces between columns; decimal commas when the columns are not separated by commas.
+
+Where a file still cannot be read, the one sentence says what was seen (encoding, delimiter,
+the row) and what to do. Torch-free."""
+
+from __future__ import annotations
+
+import csv
+import math
+
+from .config import MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS
+from .i18n import Problem, t
+
+# Tried in this order; CP949 is a superset of EUC-KR (what Korean Excel calls "CSV").
+ENCODINGS = ("utf-8-sig", "cp949", "latin-1")
+# (delimiter, catalogue key); None = any run of whitespace. Ties go to the earlier one.
+DELIMITERS = ((",", "csv.comma"), (";", "csv.semicolon"), ("\t", "csv.tab"), (None, "csv.space"))
+MAX_VALUE = 1e6
+
+
+class DataError(Problem):
+    """Bad or missing data; the message is one sentence a user can act on, in their language."""
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding name) by an ordered try; binary files are refused before this."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "UTF-16"
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "cp949" and not _mostly_hangul(text):
+            continue  # Latin-1 bytes that happen to pair up (Größe): read as Hanja, not as Korean
+        if encoding == "latin-1" and any(0x80 <= ord(c) < 0xA0 for c in text):
+            break  # C1 control characters: not a text file in any of these encodings
+        return text, {"utf-8-sig": "UTF-8", "cp949": "CP949 (EUC-KR)", "latin-1": "Latin-1"}[encoding]
+    raise DataError("csv.encoding", start=data[:12].hex(" "))
+
+
+def _mostly_hangul(text: str) -> bool:
+    wide = [c for c in text if ord(c) > 0x7F]
+    return sum("\uac00" <= c <= "\ud7a3" or "\u3131" <= c <= "\u318e" for c in wide) * 2 >= len(wide)
+
+
+def _rows(text: str, delimiter) -> list[list[str]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if delimiter is None:
+        return [line.split() for line in lines]
+    return [row for row in csv.reader(lines, delimiter=delimiter) if any(c.strip() for c in row)]
+
+
+def _number(cell: str, decimal_comma: bool) -> float:
+    cell = cell.strip()
+    if decimal_comma:
+        cell = cell.replace(",", ".")
+    return float(cell)
+
+
+def _pair(row, decimal_comma: bool):
+    try:
+        return _number(row[0], decimal_comma), _number(row[1], decimal_comma)
+    except (ValueError, IndexError):
+        return None
+
+
+def _choose(text: str):
+    """The delimiter under which most rows read as two numbers (the header row aside)."""
+    best = None
+    for delimiter, key in DELIMITERS:
+        rows = _rows(text, delimiter)
+        decimal_comma = delimiter != ","
+        body = rows[1:] if rows and _pair(rows[0], decimal_comma) is None else rows
+        score = sum(_pair(r, decimal_comma) is not None for r in body[:200])
+        if best is None or score > best[0]:
+            best = (score, delimiter, key, rows, decimal_comma)
+    return best[1:]
+
+
+def parse_points_csv(data: bytes) -> tuple[tuple[tuple[float, float], ...], dict]:
+    """The points of an uploaded file and how it was read ({"encoding", "delimiter", "decimal_comma"}).
+
+    Raises DataError with one sentence saying what is wrong and how to fix it."""
+    if not data:
+        raise DataError("csv.empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DataError("csv.too_big", mb=f"{len(data) / 1e6:.1f}", limit_mb=f"{MAX_UPLOAD_BYTES / 1e6:.0f}",
+                        rows=f"{MAX_UPLOAD_ROWS:,}")
+    if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        raise DataError("csv.binary")
+    text, encoding = decode(data)
+    delimiter, delimiter_key, rows, decimal_comma = _choose(text)
+    seen = {"encoding": encoding, "delimiter": t(delimiter_key)}
+    if rows and _pair(rows[0], decimal_comma) is None and len(rows[0]) >= 2:
+        rows = rows[1:]  # a header row (Hangul or not)
+    if len(rows) < 2:
+        raise DataError("csv.few_rows", rows=len(rows), **seen)
+    if len(rows) > MAX_UPLOAD_ROWS:
+        raise DataError("csv.many_rows", rows=f"{len(rows):,}", limit=f"{MAX_UPLOAD_ROWS:,}")
+    points = []
+    for i, row in enumerate(rows, start=1):
+        if len(row) < 2:
+            raise DataError("csv.one_column", row=i, first=repr(row[0][:40]) if row else "''",
+                            delimiter=seen["delimiter"])
+        pair = _pair(row, decimal_comma)
+        if pair is None:
+            raise DataError("csv.not_numbers", row=i, cells=repr(" | ".join(row[:2])[:60]), **seen)
+        x, y = pair
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise DataError("csv.not_finite", row=i)
+        if abs(x) > MAX_VALUE or abs(y) > MAX_VALUE:
+            raise DataError("csv.too_large", row=i)
+        points.append((x, y))
+    if len({p[0] for p in points}) < 2:
+        raise DataError("csv.same_x")
+    return tuple(points), {**seen, "decimal_comma": decimal_comma and any("," in c for r in rows[:50] for c in r[:2])}
