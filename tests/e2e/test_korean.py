@@ -1,0 +1,94 @@
+"""The Korean interface in a real browser: a visitor whose browser asks for Korean gets it,
+a run started in Korean completes, the language switch keeps the run in view, and a
+pseudo-locale 40 % longer than English still fits the sidebar's table."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+KO_STATUS = re.compile(r"(대기 중|실행 중|완료|멈춤|발산|실패|중단됨)\b.*?([\d,]+) / ([\d,]+) 스텝")
+
+
+def ko_status(page):
+    m = KO_STATUS.search(page.inner_text("[data-testid='stMain']"))
+    return (m.group(1), int(m.group(2).replace(",", ""))) if m else ("", -1)
+
+
+def wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError("condition not reached")
+
+
+@pytest.fixture
+def korean_page(browser):
+    # A browser set to Korean sends Accept-Language: ko-KR; no ?lang in the link.
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="ko-KR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()
+
+
+def test_a_korean_browser_gets_korean_and_a_run_completes(server, korean_page):
+    page = korean_page
+    page.goto(f"{server.url}/regression?epochs=3000&speed=1000&outliers=3")
+    page.wait_for_function("() => document.body.innerText.includes('회귀 실습')")
+    wait_idle(page)
+    assert "lang=ko" in page.url  # the choice is written to the link
+    page.get_by_role("button", name="▶ 시작").click()
+    page.wait_for_url(re.compile(r"run="))
+    wait_for(lambda: ko_status(page)[0] == "실행 중")
+    shot(page, "regression-lab-ko")
+    state = wait_for(lambda: ko_status(page)[0] == "완료" and ko_status(page), timeout=60)
+    assert state == ("완료", 3000)
+    assert "학습 중 손실" in page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                                      ".map(e => e.layout.title.text).join('|')")
+    run = re.search(r"run=([\w-]+)", page.url).group(1)
+
+    # The switch: English now, the same run still on the page.
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    page.wait_for_function("() => document.body.innerText.includes('Regression lab')")
+    wait_idle(page)
+    assert f"run={run}" in page.url and "lang=en" in page.url
+    assert re.search(r"completed\b.*step 3,000 of 3,000", page.inner_text("[data-testid='stMain']"))
+
+
+def test_the_mnist_lab_in_korean(server, page):
+    if server.data is None:
+        pytest.skip("real MNIST not found (../shared/datasets/mnist)")
+    page.goto(f"{server.url}/mnist?lang=ko&train_subset=5000&epochs=2&eval_every=40&speed=200")
+    wait_idle(page)
+    page.get_by_role("button", name="▶ 시작").click()
+    page.wait_for_url(re.compile(r"run="))
+    page.wait_for_function("() => document.body.innerText.includes('혼동 행렬')", timeout=60_000)
+    wait_idle(page)
+    shot(page, "mnist-lab-ko")
+    assert "숫자별 정확도" in page.inner_text("[data-testid='stMain']") or \
+        "숫자별 정확도" in page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                                    ".map(e => e.layout.title.text).join('|')")
+
+
+@pytest.mark.parametrize("lang", ["pseudo", "ko"])
+def test_long_strings_fit_the_sidebar_table(server, page, lang):
+    page.goto(f"{server.url}/?lang={lang}")
+    wait_idle(page)
+    page.wait_for_selector("[data-testid='stSidebar'] table")
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll("[data-testid='stSidebar'] table th, "
+                                                                      + "[data-testid='stSidebar'] table td"))
+        .filter(c => c.scrollWidth > c.clientWidth + 1 || c.getBoundingClientRect().right >
+                     document.querySelector("[data-testid='stSidebar']").getBoundingClientRect().right + 1)
+        .map(c => c.innerText)""")
+    shot(page, f"sidebar-{lang}")
+    assert cut == []
