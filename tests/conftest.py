@@ -88,13 +88,16 @@ def app_env(tmp_path, monkeypatch, tiny_mnist):
 
 
 def app(page=None, query=None):
-    """Open the app, then `page` with `query` in its URL, as a visitor following a link would."""
+    """Open the app, then `page` (a key of the navigation table) with `query` in its URL, as a
+    visitor following a link would."""
     from streamlit.testing.v1 import AppTest
+
+    from losslab.ui.pages import PAGES
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     if page:
-        at.switch_page(page)
+        at.switch_page(PAGES[page].file)
         if query:
             at.query_params.update(query)
         at.run()

@@ -5,10 +5,10 @@ build the config the service receives. Real service, real workers, in a temporar
 import pytest
 
 from losslab.jobs import service as service_mod
+from losslab.ui.pages import PAGES as NAVIGATION
 from tests.conftest import app
 
-PAGES = ["app_pages/home.py", "app_pages/regression.py", "app_pages/mnist.py", "app_pages/explorer.py", "app_pages/runs.py",
-         "app_pages/admin.py"]
+PAGES = list(NAVIGATION)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -25,7 +25,7 @@ def _submitted():
 
 
 def test_regression_widgets_build_the_submitted_config(app_env):
-    at = app("app_pages/regression.py")
+    at = app("regression")
     at.selectbox(key="reg_loss").set_value("huber").run()
     at.number_input(key="reg_param_huber").set_value(2.5)
     at.number_input(key="reg_epochs").set_value(300)
@@ -44,7 +44,7 @@ def test_regression_widgets_build_the_submitted_config(app_env):
 
 
 def test_compare_submits_one_run_per_loss_from_the_same_start(app_env):
-    at = app("app_pages/regression.py")
+    at = app("regression")
     at.number_input(key="reg_epochs").set_value(100).run()
     at.button(key="reg_compare_go").click().run()
     runs = _submitted()
@@ -53,7 +53,7 @@ def test_compare_submits_one_run_per_loss_from_the_same_start(app_env):
 
 
 def test_mnist_widgets_build_the_submitted_config(app_env):
-    at = app("app_pages/mnist.py")
+    at = app("mnist")
     at.selectbox(key="mn_model").set_value("mlp").run()
     at.selectbox(key="mn_loss").set_value("focal").run()
     at.number_input(key="mn_param_focal").set_value(1.5)
@@ -69,7 +69,7 @@ def test_mnist_widgets_build_the_submitted_config(app_env):
 
 
 def test_bad_widget_combination_gets_one_sentence_and_no_run(app_env):
-    at = app("app_pages/mnist.py")
+    at = app("mnist")
     at.number_input(key="mn_train_subset").set_value(100)
     at.number_input(key="mn_batch_size").set_value(500).run()
     assert any("batch_size must be in [1, 100]" in e.value for e in at.error)
@@ -86,13 +86,13 @@ def test_bad_widget_combination_gets_one_sentence_and_no_run(app_env):
     ({"speed": "3"}, "Ignored `speed=3`"),
 ])
 def test_bad_url_parameters_get_a_clear_message(app_env, query, needle):
-    at = app("app_pages/regression.py", query)
+    at = app("regression", query)
     assert not at.exception, at.exception
     assert any(needle in w.value for w in at.warning), [w.value for w in at.warning]
 
 
 def test_url_prefills_the_form(app_env):
-    at = app("app_pages/regression.py", {"loss": "huber", "loss_param": "3", "lr": "0.05"})
+    at = app("regression", {"loss": "huber", "loss_param": "3", "lr": "0.05"})
     assert at.selectbox(key="reg_loss").value == "huber"
     assert at.number_input(key="reg_param_huber").value == 3.0
     assert at.number_input(key="reg_lr").value == 0.05
@@ -104,7 +104,7 @@ def test_run_page_shows_a_finished_run(app_env):
 
     run_id = svc.submit(RegressionConfig(epochs=200), "someone-else-entirely-123")
     svc.wait(run_id, timeout=60)
-    at = app("app_pages/regression.py", {"run": run_id})
+    at = app("regression", {"run": run_id})
     assert not at.exception, at.exception
     assert any("completed" in m.value for m in at.markdown)
     assert not [b for b in at.button if b.key == "reg_stop"]  # not the viewer's run: no stop button
@@ -125,7 +125,7 @@ def test_runs_csv_holds_every_metric_row(app_env):
 
 def test_lecturer_view_unlocks_with_the_admin_token(app_env, monkeypatch):
     monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "lecture-secret")
-    at = app("app_pages/admin.py")
+    at = app("admin")
     at.text_input(key="admin_input").set_value("wrong").run()
     assert any("not the server's LOSSLAB_ADMIN_TOKEN" in e.value for e in at.error)
     at.text_input(key="admin_input").set_value("lecture-secret").run()
@@ -137,7 +137,7 @@ def test_regression_preview_shows_the_seeds_starting_line(app_env):
     from losslab.config import RegressionConfig
     from losslab.training import ListReporter, initial_line, train
 
-    at = app("app_pages/regression.py", {"seed": "7", "outliers": "2"})
+    at = app("regression", {"seed": "7", "outliers": "2"})
     assert not at.exception, at.exception
     specs = [__import__("json").loads(c.proto.spec) for c in at.get("plotly_chart")]
     preview = [sp for sp in specs if "Data and fitted line" in str(sp["layout"].get("title"))]
@@ -150,6 +150,6 @@ def test_regression_preview_shows_the_seeds_starting_line(app_env):
 
 
 def test_runs_page_says_when_a_linked_run_is_gone(app_env):
-    at = app("app_pages/runs.py", {"run": "AAAAAAAAAAAA"})
+    at = app("runs", {"run": "AAAAAAAAAAAA"})
     assert not at.exception, at.exception
     assert any("no longer exists" in w.value for w in at.warning)

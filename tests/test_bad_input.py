@@ -12,7 +12,7 @@ from tests.conftest import app
 
 
 def regression_page():
-    at = app("app_pages/regression.py")
+    at = app("regression")
     at.radio(key="reg_data").set_value("custom").run()
     return at
 
@@ -50,7 +50,7 @@ def test_good_upload_trains_on_those_points(app_env):
 def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):
     svc = service_mod.get_service()
     run_id = svc.submit(RegressionConfig(epochs=100_000), "the-other-student-token-xyz")
-    at = app("app_pages/regression.py", {"run": run_id})
+    at = app("regression", {"run": run_id})
     assert not at.exception
     assert not [b for b in at.button if b.key == "reg_stop"]
     assert any("someone else started" in c.value for c in at.caption)
@@ -69,7 +69,7 @@ def test_another_owners_run_by_link_can_be_watched_not_stopped(app_env):
     ({"run": "x" * 500}, "is not valid: open the run again from the Runs page"),
 ])
 def test_nan_and_huge_numbers_in_the_url(app_env, query, needle):
-    at = app("app_pages/regression.py", query)
+    at = app("regression", query)
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and needle in warnings[0], warnings

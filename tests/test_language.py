@@ -24,7 +24,7 @@ def test_every_page_renders_in(app_env, page, lang):
 
 
 def test_the_regression_lab_in_korean(app_env):
-    at = app("app_pages/regression.py", {"lang": "ko"})
+    at = app("regression", {"lang": "ko"})
     assert at.title[0].value == "📈 회귀 실습"
     assert at.button(key="reg_start").label == "▶ 시작"
     assert at.selectbox(key="reg_loss").label == "손실 함수"
@@ -33,12 +33,12 @@ def test_the_regression_lab_in_korean(app_env):
 
 
 def test_a_bad_link_value_is_explained_in_korean(app_env):
-    at = app("app_pages/regression.py", {"lang": "ko", "lr": "0"})
+    at = app("regression", {"lang": "ko", "lr": "0"})
     assert [w.value for w in at.warning] == ["링크의 `lr=0`은(는) 무시했습니다: lr 값은 (0, 10] 범위여야 합니다 (입력: 0.0)."]
 
 
 def test_the_switch_changes_the_language_and_the_link(app_env):
-    at = app("app_pages/regression.py", {"lang": "en"})
+    at = app("regression", {"lang": "en"})
     assert at.title[0].value == "📈 Regression lab"
     at.session_state["lang_switch"] = "ko"
     at.session_state["lang"] = "ko"
@@ -79,7 +79,7 @@ def test_spreadsheet_files_train_on_their_points(app_env, monkeypatch, name, dat
     # The server's default language is Korean here: AppTest evaluates a widget's labels in the
     # test's own thread, which has no visitor session to ask.
     monkeypatch.setenv("LOSSLAB_LANG", "ko")
-    at = app("app_pages/regression.py")
+    at = app("regression")
     at.radio(key="reg_data").set_value("custom").run()
     at.file_uploader(key="reg_upload").set_value((name, data, "text/csv")).run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -31,12 +31,12 @@ def test_the_side_panel_lists_it(new_loss):
 
 
 def test_the_side_panel_on_a_page_shows_it(app_env, new_loss):
-    at = app("app_pages/home.py")
+    at = app("home")
     assert "Cubed error (added by a test)" in at.sidebar.table[0].value.index
 
 
 def test_the_explorer_draws_it_with_its_note(app_env, new_loss):
-    at = app("app_pages/explorer.py")
+    at = app("explorer")
     assert not at.exception, at.exception
     assert "abs_cubed" in at.multiselect(key="ex_regression_losses").value
     assert "Cubed errors: outliers pull harder still." in [c.value for c in at.caption]
@@ -44,7 +44,7 @@ def test_the_explorer_draws_it_with_its_note(app_env, new_loss):
 
 
 def test_the_lab_offers_it(app_env, new_loss):
-    at = app("app_pages/regression.py")
+    at = app("regression")
     assert "Cubed error (added by a test)" in at.selectbox(key="reg_loss").options
     assert unit_of(new_loss, "kg") == "kg³"
 

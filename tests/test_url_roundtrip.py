@@ -14,7 +14,7 @@ from losslab.losses import LOSSES
 from losslab.training import ListReporter, train
 from tests.conftest import app
 
-PAGES = {RegressionConfig: ("app_pages/regression.py", "reg"), MnistConfig: ("app_pages/mnist.py", "mn")}
+PAGES = {RegressionConfig: ("regression", "reg"), MnistConfig: ("mnist", "mn")}
 
 
 def random_config(cls, rng: random.Random):
@@ -79,7 +79,7 @@ def test_a_random_config_survives_its_link(app_env, cls, seed):
 
 
 def test_widget_changes_are_written_to_the_link(app_env):
-    at = app("app_pages/regression.py")
+    at = app("regression")
     at.selectbox(key="reg_loss").set_value("huber").run()
     at.number_input(key="reg_param_huber").set_value(2.5).run()
     at.number_input(key="reg_eval_every").set_value(50).run()
@@ -95,7 +95,7 @@ def test_widget_changes_are_written_to_the_link(app_env):
     ({"colour": "red"}, "no setting called 'colour'"),
 ])
 def test_a_link_setting_no_widget_reads_is_named(app_env, query, needle):
-    at = app("app_pages/regression.py", query)
+    at = app("regression", query)
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and needle in warnings[0], warnings
