@@ -49,4 +49,5 @@ ENV OMP_NUM_THREADS=1
 EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).read() != b'ok')"
-CMD ["python", "-m", "streamlit", "run", "app.py", "--server.port=8501", "--server.address=0.0.0.0"]
+# `serve` starts the worker pool with the server (not on the first visit), then Streamlit.
+CMD ["python", "-m", "losslab", "serve", "--server.port=8501", "--server.address=0.0.0.0"]

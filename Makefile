@@ -26,7 +26,7 @@ data: $(VENV)/.installed
 	  || echo "MNIST not installed; the regression lab and the loss explorer work without it."
 
 run: $(VENV)/.installed data
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m losslab serve --server.port $(PORT)
 
 test: $(VENV)/.dev-installed
 	$(PY) -m pytest

@@ -6,18 +6,22 @@ without this file (no side panel, no layout), and AppTest did the same on every 
 
 import streamlit as st
 
-from losslab.ui import language
+from losslab.ui import language, style
 from losslab.ui.loss_panel import loss_panel
 from losslab.ui.pages import PAGES, navigation
 from losslab.ui.session import owner, remember_owner, set_on_explorer
 
-st.set_page_config(page_title="losslab", page_icon="📉", layout="wide")
+# Projector mode starts with the side panel folded: the charts get the whole width of the wall.
+st.set_page_config(page_title="losslab", page_icon="📉", layout="wide",
+                   initial_sidebar_state="collapsed" if style.presenting() else "auto")
 language.choose()
+style.apply()
 owner()
 remember_owner()
 
 page = navigation()
 set_on_explorer(page.url_path == PAGES["explorer"].url_path)
 language.switch()
+style.projector_toggle()
 loss_panel()
 page.run()

@@ -54,10 +54,16 @@ def _build_parser() -> argparse.ArgumentParser:
     runs.add_argument("action", choices=["list", "show", "stop"])
     runs.add_argument("run_id", nargs="?")
     runs.add_argument("--owner", default=None, help="only this owner's runs (list)")
+    sub.add_parser("serve", help="the web app with its worker pool started at once (then Streamlit's own options)")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # everything after `serve` belongs to Streamlit
+        from .serve import main as serve
+
+        return serve(argv[1:])
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "train":

@@ -74,7 +74,7 @@ echo "== start the app from the image"
 ctr=$(buildah from localhost/losslab:check)
 mkdir -p "$WORK/data"
 buildah run --isolation chroot --env LOSSLAB_HOME=/tmp/losslab-data "$ctr" -- \
-  python -m streamlit run app.py --server.port "$PORT" --server.address 127.0.0.1 > "$WORK/server.log" 2>&1 &
+  python -m losslab serve --server.port "$PORT" --server.address 127.0.0.1 > "$WORK/server.log" 2>&1 &
 RUNNER=$!
 trap 'kill $RUNNER 2>/dev/null || true; buildah rm "$ctr" >/dev/null 2>&1 || true; rm -rf build-data' EXIT
 probe

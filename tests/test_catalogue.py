@@ -34,6 +34,7 @@ def _literal_words(node) -> list[str]:
         parts = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
     elif isinstance(node, (ast.List, ast.Tuple)):
         return [w for e in node.elts for w in _literal_words(e)]
+    parts = [re.sub(r"<[^>]*>?|^[^<]*>", "", p) for p in parts]  # markup is not text: <code>, style='...'
     return [p for p in parts if LETTERS.search(p) and p.strip() not in ALLOWED]
 
 

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from losslab.figures.common import RIGHT, WRONG
 from losslab import figures, panel
 
 
@@ -43,7 +44,7 @@ def test_regression_fit_draws_data_outliers_optimum_and_lines():
 
 def test_residuals_are_coloured_by_sign():
     fig = figures.residuals([1, 2], [0.5, -0.5])
-    assert list(fig.data[0].marker.color) == ["#1f77b4", "#d62728"]
+    assert list(fig.data[0].marker.color) == [RIGHT, WRONG] and list(fig.data[0].marker.pattern.shape) == ["", "/"]
     assert "kg" in fig.layout.yaxis.title.text
 
 
@@ -70,7 +71,7 @@ def test_confusion_matrix_from_a_known_snapshot():
 def test_digits_grid_marks_mistakes():
     fig = figures.digits_grid([_digit(1, 1), _digit(4, 9)], columns=2)
     titles = [a.text for a in fig.layout.annotations]
-    assert any("1 → 1 ✓" in t for t in titles) and any("4 → 9 ✗" in t and "#d62728" in t for t in titles)
+    assert any("1 → 1 ✓" in t for t in titles) and any("4 → 9 ✗" in t and WRONG in t for t in titles)
     assert [t.type for t in fig.data] == ["heatmap", "bar", "heatmap", "bar"]
     assert len(fig.data[0].z) == 28
 

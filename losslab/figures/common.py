@@ -10,7 +10,35 @@ import plotly.graph_objects as go
 # Hangul needs a CJK font: the browser takes the first one it has (Debian: fonts-noto-cjk).
 FONT = dict(size=16, family="'Noto Sans KR', 'Noto Sans CJK KR', 'Apple SD Gothic Neo', 'Malgun Gothic', "
                             "'Source Sans Pro', sans-serif")
-COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+# Okabe & Ito's colour-vision-safe palette (yellow left out: too faint on white), in the order
+# that keeps the first six apart under deuteranopia and protanopia (tests/test_palette.py).
+COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+# Each series also keeps its own dash and marker: a comparison reads in greyscale too.
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid"]
+MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross"]
+RIGHT, WRONG = "#0072B2", "#D55E00"  # right/wrong answers (with ✓/✗, never colour alone)
+NEUTRAL = "#444444"
+
+_style_source = None
+
+
+def set_style_source(source) -> None:
+    """Where figures learn whether this visitor presents on a projector (the UI's session)."""
+    global _style_source
+    _style_source = source
+
+
+def presenting() -> bool:
+    try:
+        return bool(_style_source and _style_source())
+    except Exception:  # no session: a test or a worker
+        return False
+
+
+def series_style(i: int, width: float = 3) -> dict:
+    """Colour, dash and marker of the i-th series: three cues, not one."""
+    return {"line": dict(color=COLORS[i % len(COLORS)], width=width, dash=DASHES[i % len(DASHES)]),
+            "marker": dict(symbol=MARKERS[i % len(MARKERS)], size=8, color=COLORS[i % len(COLORS)])}
 
 
 # A named template ("plotly_white") is deep-copied into every figure: ~17 ms each, which a class
@@ -23,13 +51,25 @@ PLAIN = dict(template="none", plot_bgcolor="white", paper_bgcolor="white")
 def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep", height: int = 420) -> go.Figure:
     fig.update_xaxes(**AXIS)
     fig.update_yaxes(**AXIS)
+    big = presenting()
+    if big:  # projector: lines and markers thicker (type: below, after the titles are set)
+        for trace in fig.data:
+            if getattr(trace, "line", None) is not None and trace.line.width:
+                trace.line.width = trace.line.width * 1.8
+            if getattr(trace, "marker", None) is not None and getattr(trace.marker, "size", None):
+                trace.marker.size = trace.marker.size * 1.5
+        height = int(height * 1.2)
     fig.update_layout(
-        title=dict(text=title, font=dict(size=20)), font=FONT, height=height,
+        title=dict(text=title, font=dict(size=28 if big else 20)), font={**FONT, "size": 20 if big else 16},
+        height=height,
         xaxis_title=x, yaxis_title=y, uirevision=revision, **PLAIN,
         margin=dict(l=70, r=20, t=60, b=110),
         # Below the plot: a legend at the top collides with the title on narrow columns.
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
     )
+    if big:  # projector: type ≥ 18 px everywhere, a darker grid
+        fig.update_xaxes(title_font_size=22, tickfont_size=18, gridcolor="#bbbbbb", linewidth=2)
+        fig.update_yaxes(title_font_size=22, tickfont_size=18, gridcolor="#bbbbbb", linewidth=2)
     return fig
 
 

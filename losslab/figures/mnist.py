@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import t
-from .common import PLAIN, layout
+from .common import PLAIN, RIGHT, WRONG, layout
 
 
 def decode_image(b64: str) -> list[list[int]]:
@@ -20,7 +20,7 @@ def decode_image(b64: str) -> list[list[int]]:
 def accuracy_curve(steps, accuracy, *, name: str = "") -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=list(steps), y=[100 * a for a in accuracy], mode="lines+markers", name=name or t("figure.test_accuracy_trace"),
-                    line=dict(width=3, color="#2ca02c"))
+                    line=dict(width=3, color=RIGHT), marker=dict(symbol="circle", size=8, color=RIGHT))
     layout(fig, t("figure.test_accuracy"), t("figure.step"), t("figure.accuracy_axis"))
     fig.update_yaxes(range=[0, 100])
     return fig
@@ -44,7 +44,7 @@ def per_class_accuracy(snapshot: dict) -> go.Figure:
     z = snapshot["confusion"]
     acc = [100 * row[i] / sum(row) if sum(row) else 0.0 for i, row in enumerate(z)]
     fig = go.Figure(go.Bar(x=[str(i) for i in range(len(z))], y=acc, name=t("figure.accuracy"),
-                           text=[f"{a:.0f}" for a in acc], textposition="outside", marker_color="#1f77b4"))
+                           text=[f"{a:.0f}" for a in acc], textposition="outside", marker_color=RIGHT))
     layout(fig, t("figure.per_digit"), t("figure.true_digit"), t("figure.accuracy_axis"), height=340)
     fig.update_yaxes(range=[0, 115])  # room for the labels above full bars
     return fig
@@ -62,7 +62,7 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
             if i < n:
                 d = digits[i]
                 mark = "✓" if d["label"] == d["pred"] else "✗"
-                colour = "#2ca02c" if d["label"] == d["pred"] else "#d62728"
+                colour = RIGHT if d["label"] == d["pred"] else WRONG
                 titles.append(f"<span style='color:{colour}'>{d['label']} → {d['pred']} {mark}</span>")
             else:
                 titles.append("")
@@ -74,8 +74,8 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
         fig.add_trace(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
                                  hovertemplate=t("figure.digit_hover", true=d["label"], pred=d["pred"])
                                  + "<extra></extra>"), r, c)
-        colours = ["#d62728" if k == d["pred"] and k != d["label"] else
-                   "#2ca02c" if k == d["label"] else "#9ecae1" for k in range(10)]
+        colours = [WRONG if k == d["pred"] and k != d["label"] else
+                   RIGHT if k == d["label"] else "#b8b8b8" for k in range(10)]
         fig.add_trace(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
                              hovertemplate=t("figure.class_hover") + "<extra></extra>"), r + 1, c)
         fig.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)

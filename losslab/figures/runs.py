@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ..series import downsample
 from ..i18n import t
-from .common import COLORS, finite, layout, smooth
+from .common import NEUTRAL, RIGHT, WRONG, finite, layout, series_style, smooth
 
 MAX_POINTS = 2000
 
@@ -22,19 +22,22 @@ def loss_curves(curves: list[dict], *, title: str = "", y_title: str = "",
     fig = go.Figure()
     for i, c in enumerate(curves):
         steps, values = downsample(c["steps"], c["values"], MAX_POINTS)
-        color = c.get("color", COLORS[i % len(COLORS)])
+        style = series_style(i)
+        color = c.get("color", style["line"]["color"])
         if smoothing > 0:
             fig.add_scatter(x=np.asarray(steps), y=finite(values), name=t("figure.raw", name=c["name"]), mode="lines",
                             line=dict(color=color, width=1), opacity=0.25, showlegend=False)
             values = smooth(values, smoothing)
-        fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines",
-                        line=dict(color=color, width=3, dash=c.get("dash", "solid")))
+        # at most 14 markers along each curve: the series reads by shape too, in greyscale or on a pale projector
+        fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines+markers",
+                        line={**style["line"], "color": color, "dash": c.get("dash", style["line"]["dash"])},
+                        marker={**style["marker"], "color": color, "maxdisplayed": 14})
     y_title = y_title or t("figure.loss")
     layout(fig, title or t("figure.training_loss"), x_title or t("figure.step"),
            y_title + (t("figure.log_scale") if log_y else ""))
     for step, label in markers:
-        fig.add_vline(x=step, line_color="#d62728", line_dash="dash", annotation_text=label,
-                      annotation_font_color="#d62728")
+        fig.add_vline(x=step, line_color=WRONG, line_dash="dash", annotation_text=label,
+                      annotation_font_color=WRONG)
     if log_y:
         # Ticks at powers of ten only, at most ~6 of them: readable from the back row even when
         # a diverging run spans 30 decades.
@@ -58,19 +61,19 @@ def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[floa
     fig = go.Figure()
     n_data = len(points_x) if n_data is None else n_data
     fig.add_scatter(x=list(points_x[:n_data]), y=list(points_y[:n_data]), mode="markers", name=t("figure.data"),
-                    marker=dict(size=12, color="#444"))
+                    marker=dict(size=12, color=NEUTRAL))
     if len(points_x) > n_data:
         fig.add_scatter(x=list(points_x[n_data:]), y=list(points_y[n_data:]), mode="markers", name=t("figure.outliers"),
-                        marker=dict(size=14, color="#d62728", symbol="x"))
+                        marker=dict(size=14, color=WRONG, symbol="x"))
     lo, hi = min(points_x), max(points_x)
     pad = (hi - lo) * 0.05 or 1.0
     xs = [lo - pad, hi + pad]
     if optimum is not None:
         fig.add_scatter(x=xs, y=[optimum[0] * x + optimum[1] for x in xs], mode="lines",
-                        name=t("figure.least_squares"), line=dict(color="#999", width=2, dash="dot"))
+                        name=t("figure.least_squares"), line=dict(color="#777777", width=2, dash="dot"))
     for i, line in enumerate(lines):
         fig.add_scatter(x=xs, y=finite([line["slope"] * x + line["intercept"] for x in xs]), mode="lines",
-                        name=line["name"], line=dict(color=line.get("color", COLORS[i % len(COLORS)]), width=4))
+                        name=line["name"], line={**series_style(i, 4)["line"], **({"color": line["color"]} if "color" in line else {})})
     layout(fig, t("figure.data_and_line"), x_title or t("figure.height"), y_title or t("figure.weight"))
     # Show the lines too (a starting line far below the data is the first lesson), but never let
     # a diverging line rescale the data into a flat row: at most two data spans beyond the data.
@@ -89,7 +92,8 @@ def residuals(points_x, values, *, y_title: str = "", x_title: str = "") -> go.F
     fig = go.Figure()
     vals = finite(values)
     fig.add_bar(x=list(points_x[:len(vals)]), y=vals, name=t("figure.residual"),
-                marker_color=["#d62728" if (v or 0) < 0 else "#1f77b4" for v in vals])
-    fig.add_hline(y=0, line_color="#444")
+                marker_color=[WRONG if (v or 0) < 0 else RIGHT for v in vals],
+                marker_pattern_shape=["/" if (v or 0) < 0 else "" for v in vals])  # below the line: hatched
+    fig.add_hline(y=0, line_color=NEUTRAL)
     return layout(fig, t("figure.residuals_title"), x_title or t("figure.height"),
                   y_title or t("figure.residual_axis") + " (kg)", height=320)

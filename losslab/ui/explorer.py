@@ -3,15 +3,26 @@ choice marked on every curve; and the outlier view for regression losses."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import streamlit as st
 
 from .. import figures, panel
-from ..losses import INPUT_KINDS, LOSSES, losses_for
+from ..losses import INPUT_KINDS, LOSSES, TASKS, losses_for
 from ..i18n import t
+from ..figures import summaries
+from .charts import chart
 from .session import panel_marker
 
 DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN everywhere
+
+
+def task_switch() -> str:
+    """Which task the explorer shows: the side panel's task at first, then the visitor's choice."""
+    st.session_state.setdefault("ex_task", panel_marker().get("task", "regression"))
+    return st.segmented_control(t("panel.task"), TASKS, format_func=lambda k: t(f"task.{k}"), key="ex_task",
+                                required=True) or "regression"
 
 
 def sweep_view(task: str) -> None:
@@ -35,20 +46,28 @@ def sweep_view(task: str) -> None:
     if not names:
         st.info(t("explorer.pick_one"))
         return
-    curves = panel.sweep(task, names, target, grid)
+    curves = _sweep(task, tuple(names), tuple(target) if isinstance(target, list) else target,
+                    (float(grid[0]), float(grid[-1]), len(grid)))
     labels = {n: str(LOSSES[n].label) for n in names}
     truth = {"regression": lambda: f"y = {target:g}", "binary": lambda: t("explorer.truth_label", y=target),
              "multiclass": lambda: t("explorer.truth_classes", k=target),
              "distribution": lambda: "P = (" + ", ".join(f"{v:.2f}" for v in target) + ")"}[task]()
     at = marker.get("q", [None])[0] if task == "distribution" else marker.get("x")
-    st.plotly_chart(figures.loss_sweep(curves, labels, x_title=t(f"explorer.x_{task}"), marker=at if mine else None,
-                                       marker_label=t("explorer.side_panel"), title=t("explorer.chart_title", truth=truth)),
-                    key=f"ex_{task}_chart")
+    chart(figures.loss_sweep(curves, labels, x_title=t(f"explorer.x_{task}"), marker=at if mine else None,
+                             marker_label=t("explorer.side_panel"), title=t("explorer.chart_title", truth=truth)),
+          f"ex_{task}_chart", summaries.sweep(curves, labels, at if mine else None))
     if not mine:
         st.caption(t("explorer.choose_task", task=t(f"task.{task}")))
     for name in names:
         if LOSSES[name].explorer_note:
             st.caption(str(LOSSES[name].explorer_note))
+
+
+@functools.lru_cache(maxsize=256)
+def _sweep(task: str, names: tuple, target, grid: tuple) -> dict:
+    """Each loss over the grid, computed once per input (a slider left alone costs nothing)."""
+    target = list(target) if isinstance(target, tuple) else target
+    return panel.sweep(task, names, target, np.linspace(*grid))
 
 
 def formulas(task: str) -> None:
@@ -64,7 +83,7 @@ def outlier_view() -> None:
     big = st.slider(t("explorer.outlier_residual"), 1.0, 100.0, 30.0, 1.0, key="ex_outlier")
     st.caption(t("explorer.outlier_caption"))
     rows = panel.outlier_gradients([1.0, 1.5, 0.5, 2.0, 1.2], big)
-    st.plotly_chart(figures.outlier_bars(rows, big), key="ex_outlier_chart")
+    st.plotly_chart(figures.outlier_bars(rows, big), key="ex_outlier_chart")  # the table below is its text form
     st.dataframe([{t("table.loss"): str(r["label"]), t("explorer.grad_typical"): f"{r['grad_typical']:.3g}",
                    t("explorer.grad_outlier"): f"{r['grad_outlier']:.3g}", t("explorer.pulls"): f"×{r['ratio']:.1f}"}
                   for r in rows], hide_index=True)

@@ -15,20 +15,22 @@ STEPS = [("predict", "ŷ = f(x; w)"), ("loss", "L(ŷ, y)"), ("gradient", "∂L/�
 
 
 def loop_picture() -> None:
+    st.header(t("home.loop"))
     cols = st.columns(len(STEPS))
     for i, (col, (key, formula)) in enumerate(zip(cols, STEPS), start=1):
         with col.container(border=True):
-            st.markdown(f"#### {i} · {t(f'home.step_{key}')}")
-            st.markdown(f"### `{formula}`")
+            st.subheader(f"{i} · {t(f'home.step_{key}')}")
+            st.markdown(f"<p style='font-size:1.6rem;margin:0'><code>{formula}</code></p>", unsafe_allow_html=True)
             st.caption(t(f"home.step_{key}_text"))
 
 
 def lab_cards() -> None:
+    st.header(t("home.labs"))
     cards = ["regression", "mnist", "explorer"]
     for col, key in zip(st.columns(len(cards)), cards):
         page = PAGES[key]
         with col.container(border=True):
-            st.markdown(f"### {page.icon} {t(page.title)}")
+            st.subheader(f"{page.icon} {t(page.title)}")
             st.write(t(f"home.card_{key}"))
             st.page_link(page.path, label=t("home.open", page=t(page.title)), icon="➡️")
 
@@ -44,7 +46,7 @@ def pinned_run() -> None:
 
 def my_runs() -> None:
     runs = service().list_runs(owner(), limit=10)
-    st.subheader(t("home.your_runs"))
+    st.header(t("home.your_runs"))
     if not runs:
         st.caption(t("home.no_runs"))
         return

@@ -22,12 +22,21 @@ STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopp
 def lab_layout(form: Callable[[], object], show: Callable[[list[str]], None], hint: str,
                preview: Callable[[object], None] | None = None) -> None:
     """Both labs' layout: the form on the left; on the right the run(s) named in the URL, or a
-    hint and a preview of what the form's config will train on."""
+    hint and a preview of what the form's config will train on.
+
+    A run someone else started (a shared link, the lecturer's demo) comes first, full width,
+    with the form folded below it: on a phone the columns stack, and a student who opened the
+    link should not scroll past a whole form to find the chart."""
+    run_ids = page_runs()
+    if run_ids and not any(r["is_owner"] for r in service().runs_by_id(run_ids, viewer=owner())):
+        show(run_ids)
+        with st.expander(t("live.own_run"), expanded=False):
+            form()
+        return
     controls, view = st.columns([1, 2.4], gap="large")
     with controls:
         config = form()
     with view:
-        run_ids = page_runs()
         if run_ids:
             show(run_ids)
         else:

@@ -8,6 +8,8 @@ from .. import datasets, figures
 from ..config import MnistConfig, config_from_dict
 from ..losses import LOSSES, unit_of
 from ..i18n import number, t
+from ..figures import summaries
+from .charts import chart
 from .live import fmt, live, series, start_and_reset, status_line, stop_button
 from .session import service
 
@@ -41,14 +43,15 @@ def render(runs: list[dict]) -> None:
             curves.append({"name": t("mnist.test_loss"), "steps": data["test/loss"][0], "values": data["test/loss"][1],
                            "dash": "dash"})
         diverged = [(run["diverged_at"], t("live.diverged_marker"))] if run.get("diverged_at") else []
-        st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
-                                            y_title=_loss_title(cfg.loss), title=t("figure.loss_while_training"),
-                                            markers=diverged), key="mn_loss_chart")
+        chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
+                                  y_title=_loss_title(cfg.loss), title=t("figure.loss_while_training"),
+                                  markers=diverged), "mn_loss_chart",
+              summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), summaries.curve_rows(curves))
     with c2:
-        st.write("")
-        st.write("")
         if "test/accuracy" in data:
-            st.plotly_chart(figures.accuracy_curve(*data["test/accuracy"]), key="mn_acc_chart")
+            steps, acc = data["test/accuracy"]
+            chart(figures.accuracy_curve(steps, acc), "mn_acc_chart", summaries.accuracy(steps, acc),
+                  [{t("summary.step"): st_, t("figure.accuracy_axis"): round(100 * a, 2)} for st_, a in zip(steps, acc)])
         else:
             st.info(t("mnist.accuracy_later"))
     snap = service().latest_snapshot(run["id"], "mnist")
@@ -56,19 +59,21 @@ def render(runs: list[dict]) -> None:
         return
     step, s = snap
     c1, c2 = st.columns([3, 2])
-    c1.plotly_chart(figures.confusion_matrix(s), key="mn_confusion")
+    with c1:
+        chart(figures.confusion_matrix(s), "mn_confusion", summaries.confusion(s),
+              [{t("figure.true_digit"): i, **{str(j): n for j, n in enumerate(row)}} for i, row in enumerate(s["confusion"])])
     with c2:
         st.metric(t("mnist.test_accuracy"), f"{100 * s['accuracy']:.2f} %",
                   help=t("mnist.at_step", step=number(step), epoch=s["epoch"]))
         st.metric(t("mnist.test_loss_metric"), fmt(s["loss"]))
-        st.plotly_chart(figures.per_class_accuracy(s), key="mn_per_class")
+        chart(figures.per_class_accuracy(s), "mn_per_class", summaries.per_class(s))
     tab1, tab2 = st.tabs([t("mnist.tab_digits"), t("mnist.tab_mistakes")])
     with tab1:
-        st.plotly_chart(figures.digits_grid(s["digits"]), key="mn_digits")
+        chart(figures.digits_grid(s["digits"]), "mn_digits", summaries.digits(s["digits"]))
     with tab2:
         if s["mistakes"]:
-            st.plotly_chart(figures.digits_grid(s["mistakes"], title=t("figure.mistakes")),
-                            key="mn_mistakes")
+            chart(figures.digits_grid(s["mistakes"], title=t("figure.mistakes")), "mn_mistakes",
+                  summaries.digits(s["mistakes"]))
         else:
             st.success(t("mnist.no_mistakes"))
 

@@ -11,6 +11,8 @@ from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..losses import LOSSES, losses_for, unit_of
 from ..training import initial_line, regression_points
 from ..i18n import number, t
+from ..figures import summaries
+from .charts import chart
 from .live import fmt, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
@@ -60,19 +62,22 @@ def render(runs: list[dict]) -> None:
     left, right = st.columns([1, 1])
     with left:
         diverged = [(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]
-        st.plotly_chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
-                                            title=t("figure.loss_while_training"), markers=diverged),
-                        key="reg_loss_chart")
+        chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
+                                  title=t("figure.loss_while_training"), markers=diverged),
+              "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), summaries.curve_rows(curves))
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:
-        st.plotly_chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
-                        key="reg_fit_chart")
+        chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
+              "reg_fit_chart", summaries.fitted_lines(lines, (slope, intercept)),
+              [{axes["x_title"]: x, axes["y_title"]: y} for x, y in zip(xs, ys)])
     snap = snaps[runs[0]["id"]]
     if not multi and snap:
         unit = " (kg)" if configs[0].data != "custom" else ""
-        st.plotly_chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
-                                          y_title=t("figure.residual_axis") + unit), key="reg_resid_chart")
+        chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
+                                y_title=t("figure.residual_axis") + unit), "reg_resid_chart",
+              summaries.residuals(xs, snap[1]["residuals"]),
+              [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
 
 
@@ -107,9 +112,9 @@ def preview(config: RegressionConfig) -> None:
     """Before Start: the data and the line this seed starts from (the same for every loss)."""
     xs, ys, n_data, optimum = _data(config.to_json())
     slope, intercept = initial_line(config)
-    st.plotly_chart(figures.regression_fit(xs, ys, [{"name": t("regression.starting_line", seed=config.seed), "slope": slope,
-                                                     "intercept": intercept, "color": "#ff7f0e"}],
-                                           optimum=optimum, n_data=n_data, **_axes(config)), key="reg_preview")
+    start = [{"name": t("regression.starting_line", seed=config.seed), "slope": slope, "intercept": intercept}]
+    chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, **_axes(config)), "reg_preview",
+          summaries.fitted_lines(start, optimum))
 
 
 def show(run_ids: list[str]) -> None:

@@ -12,6 +12,8 @@ from .. import figures
 from ..jobs.service import JobError
 from ..losses import LOSSES
 from ..i18n import t
+from ..figures import summaries
+from .charts import chart
 from .live import STATUS_ICONS, fmt, page_runs, series
 from .session import acting_token, owner, service
 
@@ -59,8 +61,8 @@ def overlay(selected: list[dict]) -> None:
             curves.append({"name": f"{r['id'][:6]} · {loss.label if loss else '?'} · η {r['config'].get('lr')}",
                            "steps": data[key][0], "values": data[key][1]})
     log_y = st.toggle(t("live.log_axis"), value=True, key="runs_log")
-    st.plotly_chart(figures.loss_curves(curves, log_y=log_y, title=t("runs.overlay_title"),
-                                        y_title=t("runs.overlay_axis")), key="runs_overlay")
+    chart(figures.loss_curves(curves, log_y=log_y, title=t("runs.overlay_title"), y_title=t("runs.overlay_axis")),
+          "runs_overlay", summaries.loss_curves(curves), summaries.curve_rows(curves))
 
 
 def csv_bytes(run_ids: list[str]) -> bytes:

@@ -92,3 +92,9 @@ def test_long_strings_fit_the_sidebar_table(server, page, lang):
         .map(c => c.innerText)""")
     shot(page, f"sidebar-{lang}")
     assert cut == []
+
+
+def test_lang_in_the_link_beats_the_browser(server, page):
+    page.goto(f"{server.url}/regression?lang=ko")  # an English browser following a Korean link
+    page.wait_for_function("() => document.body.innerText.includes('회귀 실습')")
+    assert page.locator("[data-testid='stSidebar']").get_by_text("손실 패널").is_visible()
