@@ -1,6 +1,7 @@
 """`python -m losslab serve [streamlit options]`: the web app with its worker pool started
-with the server, not on the first visit, so the first Start after a (re)start does not wait
-for workers to import torch. Same process as the Streamlit server: the pages find this pool."""
+with the server, not on the first visit: the port opens once the workers have imported torch
+and mapped MNIST, so the first Start after a (re)start trains at once. Same process as the
+Streamlit server: the pages find this pool."""
 
 from __future__ import annotations
 
@@ -13,8 +14,25 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 def main(argv: list[str]) -> int:
     from .jobs.service import get_service
 
-    get_service()  # spawns the warm workers now; they import torch while Streamlit starts
+    service = get_service()  # spawns the workers now
+    _warm_explorer()  # meanwhile, in this process: torch and the explorer's first sweeps
+    if service.executor is not None:
+        # The port opens once the workers are warm: the first Start after a restart trains at once.
+        service.executor.wait_ready(timeout=120)
     from streamlit.web import cli as streamlit_cli
 
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return streamlit_cli.main()
+
+
+def _warm_explorer() -> None:
+    """The explorer's first sweep compiles torch.func.vmap (~1.5 s): do it before anyone waits."""
+    import numpy as np
+
+    from . import panel
+    from .losses import TASKS, losses_for
+
+    for task, target, grid in (("regression", 0.0, (-5, 5)), ("binary", 1, (0, 1)), ("multiclass", 3, (-8, 8)),
+                               ("distribution", [0.0, 0.5, 0.3, 0.2], (0, 1))):
+        if task in TASKS:
+            panel.sweep(task, [l.name for l in losses_for(task)], target, np.linspace(*grid, 11))

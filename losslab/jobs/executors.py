@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Optional, Protocol
 
@@ -19,6 +20,19 @@ log = logging.getLogger("losslab.executor")
 
 class Executor(Protocol):
     def start(self) -> None: ...
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until every worker has imported torch and loaded MNIST (or `timeout` passed)."""
+        from .worker import ready_file
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                pids = [p.pid for p in self.procs if p.poll() is None]
+            if pids and all(ready_file(self.db_path, pid).exists() for pid in pids):
+                return True
+            time.sleep(0.05)
+        return False
+
     def notify(self) -> None: ...
     def shutdown(self) -> None: ...
     def status(self) -> dict: ...
@@ -64,6 +78,19 @@ class LocalExecutor:
         self._supervisor = threading.Thread(target=self._supervise, daemon=True, name="losslab-supervisor")
         self._supervisor.start()
 
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Block until every worker has imported torch and loaded MNIST (or `timeout` passed)."""
+        from .worker import ready_file
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                pids = [p.pid for p in self.procs if p.poll() is None]
+            if pids and all(ready_file(self.db_path, pid).exists() for pid in pids):
+                return True
+            time.sleep(0.05)
+        return False
+
     def notify(self) -> None:
         pass  # idle workers poll the queue every 50 ms; nothing to wake
 
@@ -75,9 +102,15 @@ class LocalExecutor:
                     if p.poll() is None or self._stop.is_set():
                         continue
                     self._fail_runs_of(conn, p)
+                    self._forget(p)
                     self.procs[i] = self._spawn()
                     self.restarts += 1
         conn.close()
+
+    def _forget(self, proc: subprocess.Popen) -> None:
+        from .worker import ready_file
+
+        ready_file(self.db_path, proc.pid).unlink(missing_ok=True)
 
     @staticmethod
     def _fail_runs_of(conn, proc: subprocess.Popen) -> None:
@@ -107,3 +140,4 @@ class LocalExecutor:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+                self._forget(p)

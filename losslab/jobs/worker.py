@@ -144,6 +144,11 @@ def _flush_quietly(reporter):
                     traceback.format_exc())
 
 
+def ready_file(db_path: Path, pid: int) -> Path:
+    """Where a worker says it is warm (the server waits for these before it opens its port)."""
+    return db_path.parent / f"worker-{pid}.ready"
+
+
 def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float = 0.05) -> None:
     """The body of a worker process: import torch once, then claim and run until the parent dies."""
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
@@ -162,9 +167,15 @@ def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float
         datasets.mnist_tensors()  # memory-mapped: shared with the other workers through the page cache
     except datasets.DataError:
         pass  # no MNIST here: regression runs still work, MNIST runs fail with the install command
+    # One tiny run: torch's first forward, backward and optimizer step cost ~1 s once per process;
+    # paid here, a student's first run shows its first point in tens of milliseconds.
+    from ..config import RegressionConfig
+
+    training.train(RegressionConfig(epochs=3))
 
     conn = connect(Path(db_path))
     token = f"{os.getpid()}:{secrets.token_hex(4)}"
+    ready_file(Path(db_path), os.getpid()).touch()  # warm: torch, the training code and MNIST are loaded
     while os.getppid() == parent_pid:
         job = claim(conn, token)
         if job is None:
