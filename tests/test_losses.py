@@ -135,3 +135,35 @@ def test_stable_kl_treats_empty_bins_in_both_p_and_q_as_zero():
     value, grad = LOSSES["kl_log"].value_and_grad(log_q, p)
     assert value.item() == 0.0 and torch.isfinite(grad).all()
     assert math.isnan(torch.nn.functional.kl_div(log_q, p, reduction="batchmean").item())
+
+
+def _extreme_inputs(loss):
+    """Saturated inputs: logits ±1e4, residuals ±1e4, a distribution with bins near 0."""
+    if loss.task == "regression":
+        return torch.tensor([1e4, -1e4, 0.0, 1e-9]), torch.tensor([0.0, 0.0, 0.0, 0.0])
+    if loss.task == "binary":
+        return torch.tensor([1e4, -1e4, 1e4, -1e4, 0.0]), torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0])
+    if loss.task == "multiclass":
+        z = torch.tensor([[1e4, 0.0, -1e4], [1e4, 0.0, -1e4], [-1e4, 1e4, 0.0], [0.0, 0.0, 0.0]])
+        return z, torch.tensor([0, 2, 1, 1])
+    p = torch.tensor([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    q = torch.tensor([[1e-30, 0.5, 0.5 - 1e-30], [1.0 - 2e-30, 1e-30, 1e-30]])
+    return (q.log() if loss.input_kind == "log_distribution" else q), p
+
+
+STABLE = [name for name, loss in LOSSES.items() if name not in {l.name for l in LOSSES.values() if l.stable_form}]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", STABLE)
+def test_stable_forms_are_finite_at_extreme_inputs_across_their_range(name, dtype):
+    loss = LOSSES[name]
+    params = [None] if loss.param is None else [loss.param.low, 0.5 * (loss.param.low + loss.param.high) / 10,
+                                                 loss.param.default, loss.param.high]
+    for param in params:
+        pred, target = _extreme_inputs(loss)
+        pred = pred.to(dtype).requires_grad_(True)
+        target = target.to(dtype) if target.is_floating_point() else target
+        value = loss.fn(pred, target, loss.resolve_param(param))
+        (grad,) = torch.autograd.grad(value, pred)
+        assert torch.isfinite(value) and bool(torch.isfinite(grad).all()), (name, param, value, grad)

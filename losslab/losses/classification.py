@@ -35,11 +35,17 @@ def _hinge_reference(z, y, _):
     return 2 * F.multi_margin_loss(scores, y.reshape(-1).long())
 
 
+# (1 − p_t)^γ has the derivative γ(1 − p_t)^(γ−1), infinite at a confident right answer
+# (p_t rounds to 1) when γ < 1: autograd then multiplies ∞ by 0 and the run ends in NaN.
+# 1 − p_t is computed without cancellation and floored here; below the floor the factor is
+# ~0 anyway (FOCAL_FLOOR^γ · CE, with CE ≈ 1 − p_t < 1e-12), so the loss is unchanged.
+FOCAL_FLOOR = 1e-12
+
+
 def _binary_focal(z, y, gamma):
-    p = torch.sigmoid(z)
     ce = _bce_logits_elementwise(z, y)
-    p_t = p * y + (1 - p) * (1 - y)
-    return ((1 - p_t) ** gamma * ce).mean()
+    one_minus_pt = torch.sigmoid(-(2 * y - 1) * z).clamp(min=FOCAL_FLOOR)  # 1 − p_t, no cancellation
+    return (one_minus_pt ** gamma * ce).mean()
 
 
 def _bce_logits_elementwise(z, y):
@@ -143,7 +149,8 @@ def _mse_onehot(z, y, _):
 
 def _focal(z, y, gamma):
     logp = torch.log_softmax(z, dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)
-    return (-(1 - logp.exp()) ** gamma * logp).mean()
+    one_minus_pt = (-torch.expm1(logp)).clamp(min=FOCAL_FLOOR)  # 1 − p_t without cancellation (see above)
+    return (-(one_minus_pt ** gamma) * logp).mean()
 
 
 def _focal_reference(z, y, gamma):
