@@ -146,7 +146,7 @@ def _extreme_inputs(loss):
     if loss.task == "multiclass":
         z = torch.tensor([[1e4, 0.0, -1e4], [1e4, 0.0, -1e4], [-1e4, 1e4, 0.0], [0.0, 0.0, 0.0]])
         return z, torch.tensor([0, 2, 1, 1])
-    p = torch.tensor([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+    p = torch.tensor([[1e-30, 0.5, 0.5 - 1e-30], [1.0, 1e-30, 1e-30]])
     q = torch.tensor([[1e-30, 0.5, 0.5 - 1e-30], [1.0 - 2e-30, 1e-30, 1e-30]])
     return (q.log() if loss.input_kind == "log_distribution" else q), p
 

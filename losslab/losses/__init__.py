@@ -2,7 +2,7 @@
 its torch counterpart (for the tests) and its gradient with respect to the prediction.
 
 Adding a loss is one function plus one `register(...)` call in the module of its task
-(regression.py, robust.py, classification.py, distribution.py); pages, the side panel, configs and the
+(regression.py, robust.py, classification.py, noisy.py, distribution.py); pages, the side panel, configs and the
 CLI all read `LOSSES`.
 """
 
@@ -117,4 +117,4 @@ def losses_for(task: str) -> list[Loss]:
 
 
 # The task modules register their losses on import; order here is the order pages list them.
-from . import regression, robust, classification, distribution  # noqa: E402,F401
+from . import regression, robust, classification, noisy, distribution  # noqa: E402,F401

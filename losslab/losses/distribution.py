@@ -61,3 +61,88 @@ register(Loss(
     fused=True,
     unit="nats",
 ))
+
+
+# --- divergences that behave differently as Q moves away from P ----------------------------
+
+LOG2 = 0.6931471805599453
+
+
+def _js(q, p, _):
+    m = 0.5 * (p + q)
+    # 0 log 0 = 0 through xlogy; where p > 0 or q > 0, m > 0, so no log 0 is ever taken.
+    kl_pm = (torch.special.xlogy(p, p) - torch.special.xlogy(p, m)).sum(dim=-1)
+    kl_qm = (torch.special.xlogy(q, q) - torch.special.xlogy(q, m)).sum(dim=-1)
+    return (0.5 * kl_pm + 0.5 * kl_qm).mean()
+
+
+def _js_reference(q, p, _):
+    def entropy(d):
+        return -torch.where(d > 0, d * torch.log(d.clamp(min=1e-300)), torch.zeros_like(d)).sum(-1)
+
+    return (entropy(0.5 * (p + q)) - 0.5 * entropy(p) - 0.5 * entropy(q)).mean()
+
+
+def _reverse_kl(q, p, _):
+    return (torch.special.xlogy(q, q) - torch.special.xlogy(q, p)).sum(dim=-1).mean()
+
+
+def _wasserstein(q, p, _):
+    # Over ordered bins one unit apart: the earth mover's distance is Σ |CDF_P − CDF_Q|. The last
+    # CDFs are both 1: that term is 0 up to rounding, whose sign would only add a noisy gradient.
+    return (torch.cumsum(p - q, dim=-1)[..., :-1].abs().sum(dim=-1)).mean()
+
+
+def _wasserstein_reference(q, p, _):
+    # Move earth bin by bin from left to right, carrying the surplus: the same distance, computed
+    # as a transport plan rather than from CDFs.
+    total = torch.zeros(p.shape[:-1], dtype=p.dtype)
+    carry = torch.zeros(p.shape[:-1], dtype=p.dtype)
+    for k in range(p.shape[-1] - 1):
+        carry = carry + p[..., k] - q[..., k]
+        total = total + carry.abs()
+    return total.mean()
+
+
+register(Loss(
+    name="js",
+    label=Text(en="Jensen-Shannon", ko="옌센-섀넌"),
+    task="distribution",
+    input_kind="distribution",
+    formula=r"\tfrac12 \mathrm{KL}(P\,\|\,M) + \tfrac12 \mathrm{KL}(Q\,\|\,M),\quad M = \tfrac12(P+Q)",
+    explanation=Text(en="Symmetric and bounded by log 2: when Q has moved off P's support entirely it stops at "
+                        "log 2 however far Q goes, so its gradient vanishes there.",
+                     ko="대칭이고 log 2로 묶여 있습니다: Q가 P의 지지 집합을 완전히 벗어나면 얼마나 멀리 가든 log 2에 "
+                        "멈추므로 그곳에서는 그래디언트가 사라집니다."),
+    fn=_js,
+    reference=_js_reference,
+    unit="nats",
+))
+register(Loss(
+    name="reverse_kl",
+    label=Text(en="Reverse KL(Q‖P)", ko="역 KL(Q‖P)"),
+    task="distribution",
+    input_kind="distribution",
+    formula=r"\sum_k Q_k \log\frac{Q_k}{P_k}",
+    explanation=Text(en="KL the other way round: infinite wherever Q puts mass where P has none, so Q hides "
+                        "inside one of P's bumps (mode-seeking), while KL(P‖Q) stretches Q over all of them.",
+                     ko="반대 방향의 KL: P가 0인 곳에 Q가 질량을 두면 무한대이므로 Q는 P의 봉우리 하나 안에 "
+                        "숨습니다(모드 추구). KL(P‖Q)는 Q를 모든 봉우리에 걸쳐 늘립니다."),
+    fn=_reverse_kl,
+    reference=lambda q, p, _: F.kl_div(p.log(), q, reduction="batchmean"),
+    inf_note=Text(en="Q puts mass on a bin where P is 0: log(Q/0) = ∞", ko="P가 0인 구간에 Q가 질량을 둡니다: log(Q/0) = ∞"),
+    unit="nats",
+))
+register(Loss(
+    name="wasserstein",
+    label=Text(en="Wasserstein-1 (earth mover's)", ko="바서슈타인-1 (흙 옮기기)"),
+    task="distribution",
+    input_kind="distribution",
+    formula=r"\sum_k \Big|\sum_{j\le k} (P_j - Q_j)\Big|\cdot \Delta,\quad \Delta = 1\text{ bin}",
+    explanation=Text(en="How much mass must move how far to turn Q into P: it keeps growing with the distance "
+                        "even when the two no longer overlap, where KL is infinite and JS is stuck at log 2.",
+                     ko="Q를 P로 바꾸려면 얼마만큼의 질량을 얼마나 멀리 옮겨야 하는지: 둘이 더는 겹치지 않아도 "
+                        "거리에 따라 계속 커집니다. 그때 KL은 무한대, JS는 log 2에 멈춰 있습니다."),
+    fn=_wasserstein,
+    reference=_wasserstein_reference,
+))
