@@ -13,3 +13,9 @@ def chart(fig, key: str, summary: str, rows: list[dict] | None = None) -> None:
     st.caption(summary)
     if rows and st.toggle(t("summary.as_table"), key=f"{key}_as_table"):
         st.dataframe(rows, hide_index=True, key=f"{key}_table")
+
+
+def formula(latex: str) -> None:
+    """A loss's formula at display size, typeset inline: st.latex wraps it in a scroll box that a
+    keyboard cannot reach when the formula is wider than its column (axe: scrollable-region-focusable)."""
+    st.markdown(f"$\\displaystyle {latex}$")

@@ -15,6 +15,7 @@ from ..csvfile import DataError, parse_points_csv
 from ..i18n import number, t
 from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, to_query
 from ..losses import LOSSES
+from .charts import formula
 from .session import APP_URL_PARAMS
 
 
@@ -191,5 +192,5 @@ def loss_card(config) -> None:
         return
     loss = LOSSES[config.loss]
     st.markdown(f"**{loss.label}**")
-    st.latex(loss.formula)
+    formula(loss.formula)
     st.caption(str(loss.explanation))

@@ -12,7 +12,7 @@ from .. import figures, panel
 from ..losses import INPUT_KINDS, LOSSES, TASKS, losses_for
 from ..i18n import t
 from ..figures import summaries
-from .charts import chart
+from .charts import chart, formula
 from .session import panel_marker
 
 DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN everywhere
@@ -74,7 +74,7 @@ def formulas(task: str) -> None:
     for loss in losses_for(task):
         with st.container(border=True):
             st.markdown(t("explorer.takes", loss=loss.label, input=INPUT_KINDS[loss.input_kind]))
-            st.latex(loss.formula)
+            formula(loss.formula)
             st.caption(str(loss.explanation))
 
 
