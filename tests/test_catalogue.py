@@ -35,6 +35,7 @@ def _literal_words(node) -> list[str]:
     elif isinstance(node, (ast.List, ast.Tuple)):
         return [w for e in node.elts for w in _literal_words(e)]
     parts = [re.sub(r"<[^>]*>?|^[^<]*>", "", p) for p in parts]  # markup is not text: <code>, style='...'
+    parts = [re.sub(r"\\[A-Za-z]+", "", p) for p in parts]  # nor are LaTeX commands: \displaystyle
     return [p for p in parts if LETTERS.search(p) and p.strip() not in ALLOWED]
 
 
