@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import datasets, snapshots
+from . import calibration, datasets, snapshots
 from .config import MnistConfig, RegressionConfig
 from .models import build_model, build_optimizer
 
@@ -194,6 +194,21 @@ class _MnistLab:
     def end(self, model, step, epoch, status, reporter):
         if status == "stopped" and step:
             self.evaluate(model, step, epoch, reporter)
+        if step:
+            self.calibrate(model, step, reporter)
+
+    @torch.no_grad()
+    def calibrate(self, model, step, reporter):
+        """How far the finished model's confidence can be trusted, before and after temperature scaling."""
+        d = self.data
+        test_logits, held_logits = model(d.test_x), model(d.train_x[d.held_rows])
+        temperature = calibration.fit_temperature(held_logits, d.held_y)
+        reporter.snapshot(step, "calibration", {
+            "temperature": temperature, "held_out": len(d.held_y), "held_unseen": d.held_unseen,
+            "held_nll_before": calibration.nll(held_logits, d.held_y, 1.0),
+            "held_nll_after": calibration.nll(held_logits, d.held_y, temperature),
+            "before": calibration.reliability(test_logits, d.test_y),
+            "after": calibration.reliability(test_logits, d.test_y, temperature)})
 
     def evaluate(self, model, step, epoch, reporter):
         metrics, snapshot = snapshots.evaluate(model, self.data.test_x, self.data.test_y, self.loss_fn, self.param)
@@ -219,6 +234,9 @@ def regression_data(config: RegressionConfig):
     return datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
 
 
+HELD_OUT = 5_000  # training images that fit the temperature of a finished MNIST run
+
+
 @dataclass(frozen=True)
 class MnistData:
     """train_x and test_x are the shared (memory-mapped) tensors of every image; a run trains on
@@ -229,6 +247,11 @@ class MnistData:
     train_y: "torch.Tensor"
     test_x: "torch.Tensor"
     test_y: "torch.Tensor"
+    # Training images for temperature scaling, with their true labels: ones the run did not train on
+    # when it used a subset (`held_unseen`), else a seeded sample of the images it trained on.
+    held_rows: "torch.Tensor" = None
+    held_y: "torch.Tensor" = None
+    held_unseen: bool = False
 
 
 def mnist_data(config: MnistConfig) -> MnistData:
@@ -238,14 +261,21 @@ def mnist_data(config: MnistConfig) -> MnistData:
     g = torch.Generator().manual_seed(config.seed)
     rows = torch.arange(len(train_x))
     if config.train_subset:
-        rows = torch.randperm(len(train_x), generator=g)[: config.train_subset]
+        perm = torch.randperm(len(train_x), generator=g)
+        rows = perm[: config.train_subset]
+        held = perm[config.train_subset: config.train_subset + HELD_OUT]
+    else:  # every image trains: sample the calibration split with its own generator (training's RNG untouched)
+        held = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(config.seed + 1))[:HELD_OUT]
+    unseen = bool(config.train_subset) and len(held) > 0
+    if not len(held):
+        held = rows[:HELD_OUT]
     labels = train_y[rows].clone()
     if config.label_noise > 0:
         n_noisy = round(len(labels) * config.label_noise / 100)
         which = torch.randperm(len(labels), generator=g)[:n_noisy]
         # Shift by 1..9 so a noisy label is always a *wrong* class.
         labels[which] = (labels[which] + torch.randint(1, 10, (n_noisy,), generator=g)) % 10
-    return MnistData(train_x, rows, labels, test_x, test_y)
+    return MnistData(train_x, rows, labels, test_x, test_y, held, train_y[held], unseen)
 
 
 def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:

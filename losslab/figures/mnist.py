@@ -87,3 +87,21 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
                       height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
                       showlegend=False, **PLAIN)
     return fig
+
+
+def reliability_diagram(calibration: dict, *, title: str = "") -> go.Figure:
+    """Accuracy against confidence in equal-width bins, with the diagonal a calibrated model
+    would follow; the bar's label is its number of test images."""
+    bins = [b for b in calibration["bins"] if b["count"]]
+    fig = go.Figure()
+    fig.add_bar(x=[(b["low"] + b["high"]) / 2 for b in bins], y=[100 * b["accuracy"] for b in bins],
+                width=[b["high"] - b["low"] for b in bins], name=t("figure.bin_accuracy"), marker_color=RIGHT,
+                text=[str(b["count"]) for b in bins], textposition="outside",
+                hovertemplate=t("figure.bin_hover") + "<extra></extra>")
+    fig.add_scatter(x=[0, 1], y=[0, 100], mode="lines", name=t("figure.perfect_calibration"),
+                    line=dict(color=WRONG, dash="dash", width=2))
+    layout(fig, title or t("figure.reliability", ece=f"{100 * calibration['ece']:.2f}"),
+           t("figure.confidence_axis"), t("figure.accuracy_axis"), height=420)
+    fig.update_xaxes(range=[0, 1])
+    fig.update_yaxes(range=[0, 112])
+    return fig

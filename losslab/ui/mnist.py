@@ -76,6 +76,32 @@ def render(runs: list[dict]) -> None:
                   summaries.digits(s["mistakes"]))
         else:
             st.success(t("mnist.no_mistakes"))
+    calibration_view(run["id"])
+
+
+def calibration_view(run_id: str) -> None:
+    """A finished run: can its confidence be trusted? Before and after temperature scaling."""
+    found = service().latest_snapshot(run_id, "calibration")
+    if not found:
+        return
+    c = found[1]
+    st.subheader(t("mnist.calibration"))
+    st.caption(t("mnist.calibration_caption", n=number(c["held_out"]),
+                 which=t("mnist.held_unseen") if c["held_unseen"] else t("mnist.held_seen")))
+    scaled = st.toggle(t("mnist.temperature", t=f"{c['temperature']:.2f}"), key="mn_temperature")
+    shown = c["after"] if scaled else c["before"]
+    left, right = st.columns([3, 2])
+    with left:
+        chart(figures.reliability_diagram(shown), "mn_reliability",
+              t("summary.reliability", ece=f"{100 * shown['ece']:.2f}", acc=f"{100 * shown['accuracy']:.2f}"),
+              [{t("figure.confidence_axis"): f"{b['low']:.2f}–{b['high']:.2f}", t("figure.images"): b["count"],
+                t("figure.accuracy_axis"): None if b["accuracy"] is None else round(100 * b["accuracy"], 2)}
+               for b in shown["bins"]])
+    with right:
+        st.dataframe([{t("mnist.metric"): name, t("mnist.before"): fmt(c["before"][key]),
+                       t("mnist.after", t=f"{c['temperature']:.2f}"): fmt(c["after"][key])}
+                      for name, key in (("ECE", "ece"), ("NLL", "nll"), ("Brier", "brier"),
+                                        (t("mnist.test_accuracy"), "accuracy"))], hide_index=True)
 
 
 def show(run_ids: list[str]) -> None:
