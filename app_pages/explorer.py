@@ -15,5 +15,6 @@ if task == "regression":
     explorer.outlier_view()
 if task == "distribution":
     st.caption(t("explorer.distribution_caption"))
+    explorer.move_away_view()
 with st.expander(t("explorer.formulas"), expanded=False):
     explorer.formulas(task)

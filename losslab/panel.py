@@ -174,3 +174,16 @@ def outlier_gradients(residuals, big: float, params: dict | None = None) -> list
         rows.append({"loss": l.name, "label": l.label, "grad_typical": gs, "grad_outlier": gb,
                      "ratio": gb / gs if gs > EPS else float("inf")})
     return sorted(rows, key=lambda r: r["ratio"], reverse=True)
+
+
+def move_away(bins: int = 10, width: int = 2) -> dict:
+    """Q is P (`width` equal bins at the left) shifted right by 0, 1, ... bins: every
+    distribution loss at each shift, {name: (shifts, values)} (inf where Q left P's support)."""
+    p = [1 / width if k < width else 0.0 for k in range(bins)]
+    shifts = list(range(bins - width + 1))
+    out = {l.name: (shifts, []) for l in losses_for("distribution")}
+    for s in shifts:
+        q = [1 / width if s <= k < s + width else 0.0 for k in range(bins)]
+        for row in distribution_rows(p, q):
+            out[row.name][1].append(row.value)
+    return out

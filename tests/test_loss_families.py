@@ -95,3 +95,15 @@ def test_reverse_kl_is_mode_seeking_and_forward_kl_mean_seeking():
     between = torch.tensor([[0.2, 0.2, 0.2, 0.2, 0.2]])
     assert value("reverse_kl", on_a_bump, p) < value("reverse_kl", between, p)  # reverse KL prefers one bump
     assert value("kl_log", between.log(), p) < value("kl_log", on_a_bump.log(), p)  # forward KL covers both
+
+
+def test_the_explorer_shows_the_move_q_away_lesson(app_env):
+    from tests.conftest import app
+
+    at = app("explorer")
+    at.segmented_control(key="ex_task").set_value("distribution").run()
+    assert not at.exception, at.exception
+    at.slider(key="ex_move").set_value(6).run()
+    summaries = [c.value for c in at.caption if "Jensen-Shannon 0.6931" in c.value]
+    assert len(summaries) == 1 and "Wasserstein-1 (earth mover's) 6" in summaries[0]
+    assert "KL divergence (stable, log Q) ∞" in summaries[0]

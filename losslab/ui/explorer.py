@@ -13,6 +13,7 @@ from ..losses import INPUT_KINDS, LOSSES, TASKS, losses_for
 from ..i18n import t
 from ..figures import summaries
 from .charts import chart, formula
+from .live import fmt
 from .session import panel_marker
 
 DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN everywhere
@@ -87,3 +88,22 @@ def outlier_view() -> None:
     st.dataframe([{t("table.loss"): str(r["label"]), t("explorer.grad_typical"): f"{r['grad_typical']:.3g}",
                    t("explorer.grad_outlier"): f"{r['grad_outlier']:.3g}", t("explorer.pulls"): f"×{r['ratio']:.1f}"}
                   for r in rows], hide_index=True)
+
+
+def move_away_view() -> None:
+    """The divergences' lesson: as Q's mass leaves P's support, KL becomes infinite, JS stops at
+    log 2 and Wasserstein keeps growing with the distance."""
+    st.subheader(t("explorer.move_title"))
+    shift = st.slider(t("explorer.move_slider"), 0, 8, 3, key="ex_move")
+    curves = move_away_curves()
+    rows = {n: v[shift] for n, (_, v) in curves.items()}
+    chart(figures.loss_curves([{"name": str(LOSSES[n].label), "steps": xs, "values": vs} for n, (xs, vs) in curves.items()],
+                              title=t("explorer.move_chart"), x_title=t("explorer.move_axis"), y_title=t("figure.loss"),
+                              markers=[(shift, t("explorer.move_here"))]),
+          "ex_move_chart", "; ".join(f"{LOSSES[n].label} {fmt(v)}" for n, v in rows.items()))
+    st.caption(t("explorer.move_caption"))
+
+
+@functools.lru_cache(maxsize=1)
+def move_away_curves() -> dict:
+    return panel.move_away()
