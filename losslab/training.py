@@ -198,6 +198,14 @@ class _MnistLab:
             self.calibrate(model, step, reporter)
 
     @torch.no_grad()
+    def memorised(self, model) -> float:
+        """The memorisation meter: the share of wrongly-labelled training images the model now
+        predicts *as their wrong label* (it rises when a model starts to learn the noise by heart)."""
+        d = self.data
+        predicted = model(d.train_x[d.rows[d.noisy]]).argmax(dim=1)
+        return float((predicted == d.train_y[d.noisy]).double().mean())
+
+    @torch.no_grad()
     def calibrate(self, model, step, reporter):
         """How far the finished model's confidence can be trusted, before and after temperature scaling."""
         d = self.data
@@ -212,6 +220,8 @@ class _MnistLab:
 
     def evaluate(self, model, step, epoch, reporter):
         metrics, snapshot = snapshots.evaluate(model, self.data.test_x, self.data.test_y, self.loss_fn, self.param)
+        if len(self.data.noisy):
+            metrics["train/memorised"] = self.memorised(model)
         for key, value in metrics.items():
             split, name = key.split("/")
             reporter.metric(step, epoch, split, name, value)
@@ -235,6 +245,7 @@ def regression_data(config: RegressionConfig):
 
 
 HELD_OUT = 5_000  # training images that fit the temperature of a finished MNIST run
+MEMO_SAMPLE = 5_000  # noisy-label images the memorisation meter looks at (a bounded cost per evaluation)
 
 
 @dataclass(frozen=True)
@@ -252,6 +263,8 @@ class MnistData:
     held_rows: "torch.Tensor" = None
     held_y: "torch.Tensor" = None
     held_unseen: bool = False
+    # Positions (into rows/train_y) of up to MEMO_SAMPLE images whose label the noise changed.
+    noisy: "torch.Tensor" = None
 
 
 def mnist_data(config: MnistConfig) -> MnistData:
@@ -275,7 +288,8 @@ def mnist_data(config: MnistConfig) -> MnistData:
         which = torch.randperm(len(labels), generator=g)[:n_noisy]
         # Shift by 1..9 so a noisy label is always a *wrong* class.
         labels[which] = (labels[which] + torch.randint(1, 10, (n_noisy,), generator=g)) % 10
-    return MnistData(train_x, rows, labels, test_x, test_y, held, train_y[held], unseen)
+    noisy = (labels != train_y[rows]).nonzero().flatten()[:MEMO_SAMPLE]
+    return MnistData(train_x, rows, labels, test_x, test_y, held, train_y[held], unseen, noisy)
 
 
 def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:

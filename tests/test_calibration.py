@@ -71,11 +71,14 @@ def test_the_mnist_lab_shows_the_calibration_of_a_finished_run(app_env):
     from tests.conftest import app
 
     svc = service_mod.get_service()
-    run_id = svc.submit(MnistConfig(epochs=2, batch_size=20, lr=0.05, loss="multi_hinge"), "calibration-owner-0123456789")
+    run_id = svc.submit(MnistConfig(epochs=2, batch_size=20, lr=0.05, loss="multi_hinge", label_noise=20),
+                        "calibration-owner-0123456789")
     assert svc.wait(run_id, timeout=120)["status"] == "completed"
     at = app("mnist", {"run": run_id})
     assert not at.exception, at.exception
     assert "Calibration: can its confidence be trusted?" in [s.value for s in at.subheader]
     assert any(c.value.startswith("Expected calibration error") for c in at.caption)
+    assert any("of the wrongly-labelled training images are predicted as their wrong label" in c.value
+               for c in at.caption)  # the memorisation meter of a run with label noise
     at.toggle(key="mn_temperature").set_value(True).run()
     assert not at.exception

@@ -105,3 +105,13 @@ def reliability_diagram(calibration: dict, *, title: str = "") -> go.Figure:
     fig.update_xaxes(range=[0, 1])
     fig.update_yaxes(range=[0, 112])
     return fig
+
+
+def memorisation_curve(steps, shares) -> go.Figure:
+    """The share of wrongly-labelled training images predicted as their wrong label, over steps."""
+    fig = go.Figure()
+    fig.add_scatter(x=list(steps), y=[100 * s for s in shares], mode="lines+markers", name=t("figure.memorised"),
+                    line=dict(width=3, color=WRONG, dash="dash"), marker=dict(symbol="x", size=8, color=WRONG))
+    layout(fig, t("figure.memorisation"), t("figure.step"), t("figure.memorised_axis"), height=340)
+    fig.update_yaxes(rangemode="tozero")
+    return fig

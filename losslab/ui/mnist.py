@@ -54,6 +54,11 @@ def render(runs: list[dict]) -> None:
                   [{t("summary.step"): st_, t("figure.accuracy_axis"): round(100 * a, 2)} for st_, a in zip(steps, acc)])
         else:
             st.info(t("mnist.accuracy_later"))
+        if "train/memorised" in data:  # only runs with label noise have wrongly-labelled images to watch
+            steps, shares = data["train/memorised"]
+            chart(figures.memorisation_curve(steps, shares), "mn_memorised",
+                  t("summary.memorised", share=f"{100 * shares[-1]:.1f}", step=number(steps[-1])))
+            st.caption(t("mnist.memorised_caption"))
     snap = service().latest_snapshot(run["id"], "mnist")
     if not snap:
         return
