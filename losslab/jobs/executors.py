@@ -20,19 +20,7 @@ log = logging.getLogger("losslab.executor")
 
 class Executor(Protocol):
     def start(self) -> None: ...
-    def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Block until every worker has imported torch and loaded MNIST (or `timeout` passed)."""
-        from .worker import ready_file
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                pids = [p.pid for p in self.procs if p.poll() is None]
-            if pids and all(ready_file(self.db_path, pid).exists() for pid in pids):
-                return True
-            time.sleep(0.05)
-        return False
-
+    def wait_ready(self, timeout: float = 60.0) -> bool: ...
     def notify(self) -> None: ...
     def shutdown(self) -> None: ...
     def status(self) -> dict: ...
