@@ -61,7 +61,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:  # everything after `serve` belongs to Streamlit
-        from .serve import main as serve
+        from .ui.serve import main as serve
 
         return serve(argv[1:])
     args = _build_parser().parse_args(argv)

@@ -96,9 +96,9 @@ def _fmt(v) -> str:
 
 def format_value(value) -> str:
     """A field value as it is written in a link or on a command line (shortest exact form)."""
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else f"{value:g}" if abs(value) < 1e15 else repr(value)
-    return str(value)
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e16):
+        return repr(value)  # exact: a link read back gives the same float
+    return _fmt(value)
 
 
 # --- validation ----------------------------------------------------------------------------

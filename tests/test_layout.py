@@ -37,6 +37,16 @@ def test_the_torch_free_registry_still_computes():
     assert out.stdout.strip() == "4.0"
 
 
+STREAMLIT = re.compile(r"^\s*(import streamlit|from streamlit)", re.M)
+
+
+def test_no_streamlit_import_outside_losslab_ui_even_inside_a_function():
+    # The import graph below only sees module-level imports; a deferred one hides in a function.
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "losslab").rglob("*.py")
+                 if p.relative_to(ROOT / "losslab").parts[0] != "ui" and STREAMLIT.search(p.read_text())]
+    assert offenders == []
+
+
 def test_only_losslab_ui_imports_streamlit():
     modules = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in (ROOT / "losslab").rglob("*.py")
                if p.relative_to(ROOT / "losslab").parts[0] != "ui"]

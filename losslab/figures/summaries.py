@@ -39,7 +39,7 @@ def loss_curves(curves: list[dict], total_steps: int | None = None) -> str:
     return "; ".join(parts)
 
 
-def curve_rows(curves: list[dict], every: int = 1) -> list[dict]:
+def curve_rows(curves: list[dict]) -> list[dict]:
     """The curves as a table: one row per step, one column per curve (at most ~200 rows)."""
     steps = sorted({s for c in curves for s in c["steps"]})
     stride = max(1, len(steps) // 200)

@@ -115,12 +115,6 @@ class Text:
     def __format__(self, spec: str) -> str:
         return format(self.get(), spec)
 
-    def __add__(self, other):
-        return self.get() + other
-
-    def __radd__(self, other):
-        return other + self.get()
-
     def __eq__(self, other):
         return isinstance(other, Text) and (self.en, self.ko) == (other.en, other.ko)
 

@@ -94,14 +94,24 @@ def series(run_id: str) -> dict:
     return entry["data"]
 
 
-def status_line(run: dict, total_steps: int | None = None, title: str | None = None) -> None:
+def last_step(run_id: str) -> int:
+    """The last step this session has fetched for a run (0 before the first fetch)."""
+    return metric_cache().get(run_id, {}).get("last", 0)
+
+
+def status_line(run: dict, total_steps: int | None = None, title: str | None = None,
+                step: int | None = None) -> None:
+    """The run's state in one line. `step`: the caller already fetched the run's series this
+    rerun (last_step); without it the line fetches the new rows itself."""
     icon = STATUS_ICONS.get(run["status"], "")
     text = (f"**{title}** · " if title else "") + f"{icon} **{t('status.' + run['status'])}**"
     if run["status"] == "queued":
         text += " — " + t("live.queued", position=run.get("queue_position", "?"))
     if total_steps and run["status"] != "queued":
-        series(run["id"])  # brings the step up to date whoever calls first (only new rows are read)
-        text += " — " + t("live.step_of", step=number(metric_cache()[run["id"]]["last"]), total=number(total_steps))
+        if step is None:
+            series(run["id"])
+            step = last_step(run["id"])
+        text += " — " + t("live.step_of", step=number(step), total=number(total_steps))
     st.markdown(text + " · " + t("live.run_id", run=run["id"]))
     if run.get("error"):
         (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])

@@ -10,7 +10,7 @@ from ..losses import LOSSES, unit_of
 from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
-from .live import fmt, live, series, start_and_reset, status_line, stop_button
+from .live import fmt, last_step, live, series, start_and_reset, status_line, stop_button
 from .session import service
 
 
@@ -30,7 +30,7 @@ def render(runs: list[dict]) -> None:
     run = runs[0]
     cfg = config_from_dict(run["config"])
     data = series(run["id"])
-    status_line(run, cfg.epochs * cfg.steps_per_epoch)
+    status_line(run, cfg.epochs * cfg.steps_per_epoch, step=last_step(run["id"]))
     stop_button(runs, key="mn_stop")
     c1, c2 = st.columns(2)
     with c1:

@@ -13,7 +13,7 @@ from ..training import initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
-from .live import fmt, live, series, start_and_reset, start_runs, status_line, stop_button
+from .live import fmt, last_step, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
 
@@ -35,7 +35,7 @@ def render(runs: list[dict]) -> None:
     multi = len(runs) > 1
     data_by_run = {run["id"]: series(run["id"]) for run in runs}
     for run, cfg in zip(runs, configs):
-        status_line(run, cfg.epochs, title=str(LOSSES[cfg.loss].label) if multi else None)
+        status_line(run, cfg.epochs, title=str(LOSSES[cfg.loss].label) if multi else None, step=last_step(run["id"]))
     stop_button(runs, key="reg_stop")
 
     c1, c2 = st.columns([1, 1])

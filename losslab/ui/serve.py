@@ -8,11 +8,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def main(argv: list[str]) -> int:
-    from .jobs.service import get_service
+    from ..jobs.service import get_service
 
     service = get_service()  # spawns the workers now
     _warm_explorer()  # meanwhile, in this process: torch and the explorer's first sweeps
@@ -29,8 +29,8 @@ def _warm_explorer() -> None:
     """The explorer's first sweep compiles torch.func.vmap (~1.5 s): do it before anyone waits."""
     import numpy as np
 
-    from . import panel
-    from .losses import TASKS, losses_for
+    from .. import panel
+    from ..losses import TASKS, losses_for
 
     for task, target, grid in (("regression", 0.0, (-5, 5)), ("binary", 1, (0, 1)), ("multiclass", 3, (-8, 8)),
                                ("distribution", [0.0, 0.5, 0.3, 0.2], (0, 1))):
