@@ -47,8 +47,8 @@ def _lr(default: float):
     return declare(default, float, low=0.0, high=10.0, low_open=True)
 
 
-def _momentum():
-    return declare(0.0, float, low=0.0, high=0.99, widget="slider", step=0.01,
+def _momentum(default: float = 0.0):
+    return declare(default, float, low=0.0, high=0.99, widget="slider", step=0.01,
                    shown_when=lambda v: v.get("optimizer") != "adam")
 
 
@@ -58,6 +58,15 @@ def _seed():
 
 def _speed():
     return declare(0.0, float, widget="select_slider", choices=lambda: SPEEDS)
+
+
+# Asymmetric label noise flips each image of a class to one look-alike class (Patrini et al. 2017's
+# MNIST pairs): the kind of mistake a tired annotator makes, harder than uniform noise.
+NOISE_PAIRS = {2: 7, 3: 8, 5: 6, 6: 5, 7: 1}
+
+
+def _noise_kind(shown_when=None):
+    return declare("symmetric", str, widget="radio", choices=lambda: ("symmetric", "pairs"), shown_when=shown_when)
 
 
 class _Config:
@@ -85,6 +94,9 @@ class _Config:
             raise Problem("error.unknown_fields", unknown=", ".join(unknown), allowed=", ".join(sorted(names)))
         if d.get("points") is not None:
             d["points"] = tuple(tuple(p) for p in d["points"])
+        for name, spec in fields.specs(cls).items():  # JSON has lists; the configs hold tuples
+            if spec.kind is tuple and name != "points" and isinstance(d.get(name), list):
+                d[name] = tuple(d[name])
         return cls(**d)
 
     def replace(self, **changes):
@@ -157,6 +169,7 @@ class MnistConfig(_Config):
     epochs: int = declare(10, int, low=1, high=50)
     train_subset: int = declare(0, int, low=0, high=MNIST_TRAIN_SIZE)  # 0 = all 60,000
     label_noise: float = declare(0.0, float, unit="%", low=0.0, high=100.0, widget="slider", step=5.0)
+    noise_kind: str = _noise_kind(shown_when=lambda v: v.get("label_noise", 0) > 0)
     eval_every: int = declare(0, int, low=0, high=1_000_000)  # 0 = at the end of each epoch
     seed: int = _seed()
     speed: float = _speed()
@@ -175,7 +188,53 @@ class MnistConfig(_Config):
         return math.ceil(self.n_train / self.batch_size)
 
 
-CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig}
+STUDY_RATES = (0.0, 20.0, 40.0, 60.0, 80.0)
+MAX_STUDY_CELLS = 48  # losses × rates × repeats: a study is one job, so its length is bounded here
+
+
+@dataclass(frozen=True)
+class StudyConfig(_Config):
+    """A label-noise study: each chosen loss at each noise rate (and repeat), trained one after another as one job."""
+
+    task: ClassVar[str] = "study"
+    losses: tuple = declare(("cross_entropy", "mae_prob", "gce", "sce"), tuple, item=str, widget="multiselect",
+                            choices=lambda: tuple(l.name for l in losses.losses_for("multiclass")),
+                            choice_labels=lambda: {n: l.label for n, l in losses.LOSSES.items()})
+    noise_kind: str = _noise_kind()
+    noise_rates: tuple = declare((0.0, 40.0), tuple, item=float, unit="%", widget="multiselect",
+                                 choices=lambda: STUDY_RATES)
+    model: str = declare("mlp", str, widget="select", choices=lambda: ("linear", "mlp"))
+    hidden: int = declare(128, int, low=1, high=4096, shown_when=lambda v: v.get("model") == "mlp")
+    optimizer: str = _optimizer("sgd")
+    lr: float = _lr(0.01)
+    momentum: float = _momentum(0.9)
+    batch_size: int = declare(64, int, low=1, high=MNIST_TRAIN_SIZE)
+    epochs: int = declare(20, int, low=1, high=50)
+    train_subset: int = declare(10_000, int, low=0, high=MNIST_TRAIN_SIZE)
+    seed: int = _seed()
+    repeats: int = declare(1, int, low=1, high=5)  # seeds seed, seed+1, ...: mean ± sd over them
+
+    def __post_init__(self):
+        validate(self)
+        if self.n_cells > MAX_STUDY_CELLS:
+            raise Problem("error.study_cells", cells=self.n_cells, limit=MAX_STUDY_CELLS)
+        self.cells()  # each cell must be a valid run (batch size against the training images)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.losses) * len(self.noise_rates) * self.repeats
+
+    def cells(self) -> list[MnistConfig]:
+        """The runs of the study, in training order: per seed and rate, every loss starts from the
+        same initial weights and sees the same noisy labels (only the loss differs)."""
+        return [MnistConfig(model=self.model, hidden=self.hidden, loss=loss, optimizer=self.optimizer, lr=self.lr,
+                            momentum=self.momentum, batch_size=self.batch_size, epochs=self.epochs,
+                            train_subset=self.train_subset, label_noise=rate, noise_kind=self.noise_kind,
+                            seed=(self.seed + i) % (MAX_SEED + 1))
+                for i in range(self.repeats) for rate in self.noise_rates for loss in self.losses]
+
+
+CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "study": StudyConfig}
 
 
 def to_query(config) -> dict[str, str]:

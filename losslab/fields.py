@@ -16,14 +16,15 @@ Values = dict  # field name -> value, what `shown_when` conditions read
 
 @dataclass(frozen=True)
 class Spec:
-    kind: type                       # int | float | str
+    kind: type                       # int | float | str | tuple (several of the choices)
     unit: str = ""                   # shown after the label: kg, %
     low: Optional[float] = None
     high: Optional[float] = None
     low_open: bool = False           # (low, high] rather than [low, high]
     choices: Optional[Callable[[], tuple]] = None   # a function: registries fill in after import
     choice_labels: Optional[Callable[[], dict]] = None  # else choice.<field>.<value> in the catalogue
-    widget: str = "number"           # number | slider | select | radio | select_slider | none
+    widget: str = "number"           # number | slider | select | radio | select_slider | multiselect | none
+    item: Optional[type] = None      # kind=tuple: the type of each chosen value (str, float)
     step: Optional[float] = None     # slider step
     optional: bool = False           # None allowed (e.g. a loss parameter: None = the loss's default)
     shown_when: Optional[Callable[[Values], bool]] = None  # the form shows it only then
@@ -34,7 +35,8 @@ class Spec:
 
     def range_text(self) -> str:
         if self.choices:
-            return "one of " + ", ".join(_fmt(c) for c in self.allowed())
+            several = "one or more of " if self.kind is tuple else "one of "
+            return several + ", ".join(_fmt(c) for c in self.allowed())
         if self.low is None:
             return ""
         return f"{'(' if self.low_open else '['}{_fmt(self.low)}, {_fmt(self.high)}]"
@@ -95,7 +97,10 @@ def _fmt(v) -> str:
 
 
 def format_value(value) -> str:
-    """A field value as it is written in a link or on a command line (shortest exact form)."""
+    """A field value as it is written in a link or on a command line (shortest exact form);
+    several values (a study's losses) are written comma-separated."""
+    if isinstance(value, (tuple, list)):
+        return ",".join(format_value(v) for v in value)
     if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e16):
         return repr(value)  # exact: a link read back gives the same float
     return _fmt(value)
@@ -119,13 +124,25 @@ def check_choice(name, value, allowed):
         raise Problem("error.choice", name=name, allowed=", ".join(_fmt(a) for a in allowed), got=repr(value))
 
 
+def check_several(name, value, allowed):
+    """A field that takes one or more of its choices: a non-empty tuple of distinct allowed values."""
+    if not isinstance(value, tuple) or not value:
+        raise Problem("error.several_empty", name=name, allowed=", ".join(_fmt(a) for a in allowed))
+    for v in value:
+        check_choice(name, v, allowed)
+    if len(set(value)) != len(value):
+        raise Problem("error.several_twice", name=name, got=format_value(value))
+
+
 def validate(config) -> None:
     """Every declared field of a config against its own declaration (one sentence on failure)."""
     for name, spec in specs(type(config)).items():
         value = getattr(config, name)
         if value is None and spec.optional:
             continue
-        if spec.choices:
+        if spec.kind is tuple and spec.choices:
+            check_several(name, value, spec.allowed())
+        elif spec.choices:
             check_choice(name, value, spec.allowed())
         elif spec.low is not None:
             check_number(name, value, spec.low, spec.high, integer=spec.kind is int, low_open=spec.low_open)
@@ -141,24 +158,30 @@ def parse(cls, name: str, raw: str):
     raw = raw.strip()
     if spec.optional and raw.lower() in ("", "none", "default"):
         return None
-    if spec.kind is str:
-        value = raw
-    else:
-        try:
-            number = float(raw)
-        except ValueError:
-            raise Problem("error.not_number", name=name, got=repr(raw[:40])) from None
-        if spec.kind is int:
-            if not math.isfinite(number) or not number.is_integer():
-                raise Problem("error.not_whole", name=name, got=repr(raw[:40]))
-            value = int(number)
-        else:
-            value = number
+    if spec.kind is tuple:
+        value = tuple(_parse_one(name, spec.item, part.strip()) for part in raw.split(",") if part.strip())
+        check_several(name, value, spec.allowed())
+        return value
+    value = _parse_one(name, spec.kind, raw)
     if spec.choices:
         check_choice(name, value, spec.allowed())
     elif spec.low is not None:
         check_number(name, value, spec.low, spec.high, integer=spec.kind is int, low_open=spec.low_open)
     return value
+
+
+def _parse_one(name: str, kind: type, raw: str):
+    if kind is str:
+        return raw
+    try:
+        number = float(raw)
+    except ValueError:
+        raise Problem("error.not_number", name=name, got=repr(raw[:40])) from None
+    if kind is int:
+        if not math.isfinite(number) or not number.is_integer():
+            raise Problem("error.not_whole", name=name, got=repr(raw[:40]))
+        return int(number)
+    return number
 
 
 def help_text(cls, name: str) -> str:

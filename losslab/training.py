@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import torch
 
 from . import calibration, datasets, snapshots
-from .config import MnistConfig, RegressionConfig
+from .config import NOISE_PAIRS, MnistConfig, RegressionConfig, StudyConfig
 from .models import build_model, build_optimizer
 
 
@@ -77,6 +77,9 @@ class _Pacer:
 def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Callable[[], bool]] = None) -> Result:
     """One loop for every task: batches come from the task's iterator (one full batch per epoch
     for regression), each goes through `_step`, and the task decides what to record."""
+    if isinstance(config, StudyConfig):  # a grid of runs: its runner calls this loop once per cell
+        from .study_runner import run_study
+        return run_study(config, reporter, should_stop)
     reporter = reporter or Reporter()
     should_stop = should_stop or (lambda: False)
     start = time.perf_counter()
@@ -283,7 +286,12 @@ def mnist_data(config: MnistConfig) -> MnistData:
     if not len(held):
         held = rows[:HELD_OUT]
     labels = train_y[rows].clone()
-    if config.label_noise > 0:
+    if config.label_noise > 0 and config.noise_kind == "pairs":
+        for source, target in NOISE_PAIRS.items():  # this share of each source class becomes its look-alike
+            of_class = (train_y[rows] == source).nonzero().flatten()
+            which = of_class[torch.randperm(len(of_class), generator=g)[:round(len(of_class) * config.label_noise / 100)]]
+            labels[which] = target
+    elif config.label_noise > 0:
         n_noisy = round(len(labels) * config.label_noise / 100)
         which = torch.randperm(len(labels), generator=g)[:n_noisy]
         # Shift by 1..9 so a noisy label is always a *wrong* class.

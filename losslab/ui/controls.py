@@ -13,7 +13,7 @@ import streamlit as st
 from .. import fields
 from ..csvfile import DataError, parse_points_csv
 from ..i18n import number, t
-from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, to_query
+from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, StudyConfig, to_query
 from ..losses import LOSSES
 from .charts import formula
 from .session import APP_URL_PARAMS
@@ -54,7 +54,7 @@ def prefill_from_url(cls, prefix: str) -> None:
             warnings.append(t("link.hidden", shown=f"`{key}={params[key][:40]}`", reason=fields.hidden_reason(cls, key)))
             del accepted[key]
     for key, value in accepted.items():
-        st.session_state[f"{prefix}_{key}"] = value
+        st.session_state[f"{prefix}_{key}"] = list(value) if isinstance(value, tuple) else value
     if "loss_param" in params:
         loss = effective["loss"]
         try:
@@ -89,9 +89,12 @@ def field_widget(cls, name: str, prefix: str, container=st):
     key = f"{prefix}_{name}"
     st.session_state.setdefault(key, fields.defaults(cls)[name])
     label, help = fields.label(cls, name), fields.help_of(cls, name)
-    if spec.widget in ("select", "radio", "select_slider"):
+    if spec.widget in ("select", "radio", "select_slider", "multiselect"):
         options = list(spec.allowed())
         fmt = lambda v: fields.choice_label(cls, name, v)  # noqa: E731
+        if spec.widget == "multiselect":  # several values: the widget holds a list, the config a tuple
+            st.session_state[key] = list(st.session_state[key])
+            return tuple(container.multiselect(label, options, format_func=fmt, key=key, help=help))
         if spec.widget == "select":
             return container.selectbox(label, options, format_func=fmt, key=key, help=help)
         if spec.widget == "radio":
@@ -172,7 +175,17 @@ def mnist_controls() -> MnistConfig | None:
     widgets(cls, "mn", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
     widgets(cls, "mn", ["batch_size", "epochs", "train_subset", "label_noise", "eval_every", "seed"], values,
             columns=2)
-    widgets(cls, "mn", ["speed"], values)
+    widgets(cls, "mn", ["noise_kind", "speed"], values)
+    return _build(cls, values)
+
+
+def study_controls() -> StudyConfig | None:
+    """The label-noise study's form: which losses, which noise, which model; one job for the grid."""
+    cls, values = StudyConfig, {}
+    prefill_from_url(cls, "st")
+    widgets(cls, "st", ["losses", "noise_kind", "noise_rates"], values)
+    widgets(cls, "st", ["model", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs", "train_subset",
+                        "seed", "repeats"], values, columns=2)
     return _build(cls, values)
 
 

@@ -30,12 +30,13 @@ PAGES = {
     "home": PageSpec("app_pages/home.py", "nav.home", "🏠", ""),
     "regression": PageSpec("app_pages/regression.py", "nav.regression", "📈", "regression"),
     "mnist": PageSpec("app_pages/mnist.py", "nav.mnist", "🔢", "mnist"),
+    "study": PageSpec("app_pages/study.py", "nav.study", "🧪", "study"),
     "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
     "runs": PageSpec("app_pages/runs.py", "nav.runs", "🗂️", "runs"),
     "admin": PageSpec("app_pages/admin.py", "nav.admin", "🎓", "admin"),
 }
 # A run opens in the lab of its task.
-LAB_OF_TASK = {"regression": "regression", "mnist": "mnist"}
+LAB_OF_TASK = {"regression": "regression", "mnist": "mnist", "study": "study"}
 
 
 def navigation():

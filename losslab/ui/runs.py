@@ -34,9 +34,14 @@ def visible_runs() -> list[dict]:
 def describe(r: dict) -> dict:
     c = r["config"]
     loss = str(LOSSES[c["loss"]].label) if c.get("loss") in LOSSES else c.get("loss")
-    main = r["final"].get("test/accuracy") if r["task"] == "mnist" else r["final"].get("final/mse")
-    result = (t("table.accuracy_result", acc=f"{100 * main:.2f}") if r["task"] == "mnist"
-              else t("table.mse_result", mse=fmt(main))) if main else "–"
+    if r["task"] == "study":  # a grid of runs: its losses, and how many cells it finished
+        loss = ", ".join(str(LOSSES[n].label) if n in LOSSES else n for n in c.get("losses", []))
+        result = t("table.study_result", done=r["final"].get("cells_done", 0), total=r["final"].get("cells", "?")) \
+            if r["final"] else "–"
+    else:
+        main = r["final"].get("test/accuracy") if r["task"] == "mnist" else r["final"].get("final/mse")
+        result = (t("table.accuracy_result", acc=f"{100 * main:.2f}") if r["task"] == "mnist"
+                  else t("table.mse_result", mse=fmt(main))) if main else "–"
     return {t("table.run"): r["id"], t("table.task"): t(f"nav.{r['task']}"),
             t("table.status"): f"{STATUS_ICONS.get(r['status'], '')} {t('status.' + r['status'])}",
             t("table.loss"): loss, t("table.optimizer"): c.get("optimizer"), t("table.lr"): c.get("lr"),
