@@ -13,6 +13,7 @@ task = explorer.task_switch()
 explorer.sweep_view(task)
 if task == "regression":
     explorer.outlier_view()
+    explorer.barron_view()
 if task == "distribution":
     st.caption(t("explorer.distribution_caption"))
     explorer.move_away_view()

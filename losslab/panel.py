@@ -187,3 +187,17 @@ def move_away(bins: int = 10, width: int = 2) -> dict:
         for row in distribution_rows(p, q):
             out[row.name][1].append(row.value)
     return out
+
+
+# Barron's family at its named shapes (α = −10 stands in for Welsch's α → −∞ limit).
+BARRON_CASES = (2.0, 1.0, 0.0, -2.0, -10.0)
+
+
+def barron_family(alpha: float, reach: float = 6.0, points: int = 241) -> dict:
+    """{α: (residuals, values, gradients)} for the chosen α and each named shape, the residual in
+    units of the scale c (c = 1): how far points pull as α falls."""
+    grid = [(-reach + 2 * reach * i / (points - 1)) for i in range(points)]
+    out = {}
+    for a in (alpha, *[c for c in BARRON_CASES if c != alpha]):
+        out[a] = sweep("regression", ("barron",), 0.0, grid, {"barron": a})["barron"]
+    return out

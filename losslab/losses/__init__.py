@@ -39,6 +39,22 @@ class Param:
     high: float
     help: Text
 
+    @property
+    def symbol(self) -> str:
+        """How the course writes it: τ, not tau."""
+        return GREEK.get(self.name, self.name)
+
+
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "tau": "τ"}
+
+
+def run_name(loss: "Loss", param: Optional[float]) -> str:
+    """A run's loss as a legend names it: "Quantile / pinball (τ) · τ = 0.9" when it has a parameter
+    (runs of one loss with different parameters are told apart)."""
+    if loss.param is None:
+        return str(loss.label)
+    return f"{loss.label} · {loss.param.symbol} = {loss.resolve_param(param):g}"
+
 
 @dataclass(frozen=True)
 class Loss:

@@ -107,3 +107,24 @@ def move_away_view() -> None:
 @functools.lru_cache(maxsize=1)
 def move_away_curves() -> dict:
     return panel.move_away()
+
+
+def barron_view() -> None:
+    """Barron's general loss as a family: one slider moves α through L2, pseudo-Huber, Cauchy,
+    Geman-McClure towards Welsch; the named shapes stay drawn for comparison."""
+    st.subheader(t("explorer.barron_title"))
+    alpha = st.slider(t("explorer.barron_alpha"), -10.0, 2.0, 1.0, 0.25, key="ex_barron")
+    curves = barron_curves(alpha)
+    labels = {a: t("explorer.barron_chosen", alpha=f"{a:g}") if a == alpha else
+              t("explorer.barron_case", alpha=f"{a:g}", name=t(f"explorer.barron_{int(a)}".replace("-", "m")))
+              for a in curves}
+    far = {a: grads[min(range(len(xs)), key=lambda k: abs(xs[k] - 5.0))] for a, (xs, _, grads) in curves.items()}
+    chart(figures.loss_sweep(curves, labels, x_title=t("explorer.barron_x"), title=t("explorer.barron_chart")),
+          "ex_barron_chart", t("summary.barron", alpha=f"{alpha:g}", grad=f"{far[alpha]:.3g}",
+                               l2=f"{far[2.0]:.3g}", welsch=f"{far[-10.0]:.3g}"))
+    st.caption(t("explorer.barron_caption"))
+
+
+@functools.lru_cache(maxsize=64)
+def barron_curves(alpha: float) -> dict:
+    return panel.barron_family(alpha)

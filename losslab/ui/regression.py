@@ -8,7 +8,7 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
-from ..losses import LOSSES, losses_for, unit_of
+from ..losses import LOSSES, losses_for, run_name, unit_of
 from ..training import initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
@@ -27,6 +27,17 @@ def actions(config: RegressionConfig | None) -> None:
         st.caption(t("regression.compare_hint"))
         if st.button(t("regression.compare"), disabled=config is None or not names, key="reg_compare_go"):
             start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+    with st.expander(t("regression.quantiles_title"), expanded=False):
+        st.caption(t("regression.quantiles_hint"))
+        if st.button(t("regression.quantiles"), disabled=config is None, key="reg_quantiles_go"):
+            start_runs([config.replace(loss="quantile", loss_param=tau) for tau in QUANTILES], label="quantiles")
+
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _name(cfg: RegressionConfig) -> str:
+    return run_name(LOSSES[cfg.loss], cfg.loss_param)
 
 
 def render(runs: list[dict]) -> None:
@@ -35,7 +46,7 @@ def render(runs: list[dict]) -> None:
     multi = len(runs) > 1
     data_by_run = {run["id"]: series(run["id"]) for run in runs}
     for run, cfg in zip(runs, configs):
-        status_line(run, cfg.epochs, title=str(LOSSES[cfg.loss].label) if multi else None, step=last_step(run["id"]))
+        status_line(run, cfg.epochs, title=_name(cfg) if multi else None, step=last_step(run["id"]))
     stop_button(runs, key="reg_stop")
 
     c1, c2 = st.columns([1, 1])
@@ -47,10 +58,10 @@ def render(runs: list[dict]) -> None:
         data, snap = data_by_run[run["id"]], snaps[run["id"]]
         key = "train/mse" if multi else "train/loss"
         if key in data:
-            curves.append({"name": str(LOSSES[cfg.loss].label) if multi else t("regression.training_loss"),
+            curves.append({"name": _name(cfg) if multi else t("regression.training_loss"),
                            "steps": data[key][0], "values": data[key][1]})
         if snap:
-            lines.append({"name": t("regression.line_at", name=LOSSES[cfg.loss].label if multi else t("regression.fitted_line"),
+            lines.append({"name": t("regression.line_at", name=_name(cfg) if multi else t("regression.fitted_line"),
                                     step=number(snap[0])),
                           "slope": snap[1]["slope"], "intercept": snap[1]["intercept"]})
     if multi:
@@ -98,7 +109,7 @@ def _final_table(runs, configs, slope, intercept):
     rows = []
     for run, cfg in zip(runs, configs):
         f = run["final"]
-        rows.append({t("table.loss"): str(LOSSES[cfg.loss].label), t("table.status"): t("status." + run["status"]),
+        rows.append({t("table.loss"): _name(cfg), t("table.status"): t("status." + run["status"]),
                      t("table.final_loss"): fmt(f.get("final/loss")), t("table.final_mse"): fmt(f.get("final/mse")),
                      t("table.slope"): fmt(f.get("slope")), t("table.intercept"): fmt(f.get("intercept")),
                      t("table.run"): run["id"]})
