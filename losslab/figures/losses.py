@@ -53,12 +53,16 @@ def loss_sweep(curves: dict, labels: dict, *, x_title: str, marker: float | None
 
 
 def outlier_bars(rows: list[dict], big: float) -> go.Figure:
+    """Horizontal bars, one pair per loss: ten losses' names stay readable on a phone (upright
+    category labels on a vertical bar chart were rotated and clipped)."""
     fig = go.Figure()
     names = [str(r["label"]) for r in rows]
-    fig.add_bar(x=names, y=[r["grad_typical"] for r in rows], name=t("figure.typical_point"), marker_color=RIGHT)
-    fig.add_bar(x=names, y=[r["grad_outlier"] for r in rows], name=t("figure.outlier_point", residual=f"{big:g}"),
-                marker_color=WRONG, marker_pattern_shape="/",
-                text=[f"×{r['ratio']:.1f}" for r in rows], textposition="outside")
-    layout(fig, t("figure.outlier_title"), t("figure.loss"), t("figure.grad_axis"))
-    fig.update_layout(barmode="group")
+    fig.add_bar(y=names, x=[r["grad_typical"] for r in rows], name=t("figure.typical_point"), marker_color=RIGHT,
+                orientation="h")
+    fig.add_bar(y=names, x=[r["grad_outlier"] for r in rows], name=t("figure.outlier_point", residual=f"{big:g}"),
+                marker_color=WRONG, marker_pattern_shape="/", orientation="h",
+                text=[f"×{r['ratio']:.1f}" for r in rows], textposition="outside", cliponaxis=False)
+    layout(fig, t("figure.outlier_title"), t("figure.grad_axis"), "", height=140 + 52 * len(rows))
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(autorange="reversed", automargin=True)
     return fig

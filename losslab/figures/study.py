@@ -24,7 +24,10 @@ def study_curves(curves: dict, labels: dict, rate: float) -> go.Figure:
     for i, (loss, (epochs, values)) in enumerate(curves.items()):
         fig.add_scatter(x=list(epochs), y=[100 * v for v in values], mode="lines+markers", name=labels[loss],
                         **series_style(i))
-    layout(fig, t("figure.study_title", rate=f"{rate:g}"), t("figure.epoch"), t("figure.clean_accuracy_axis"))
+    layout(fig, t("figure.study_title", rate=f"{rate:g}"), t("figure.epoch"), t("figure.clean_accuracy_axis"),
+           height=500)
+    # One legend row per loss below the plot: pushed under the x axis title, not on it.
+    fig.update_layout(legend=dict(y=-0.3), margin=dict(b=150))
     return fig
 
 
