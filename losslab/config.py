@@ -126,6 +126,8 @@ class RegressionConfig(_Config):
     outliers: int = declare(0, int, low=0, high=100)
     outlier_offset: float = declare(40.0, float, unit="kg", low=-1000.0, high=1000.0)
     noise: float = declare(0.0, float, unit="kg", low=0.0, high=1000.0)
+    # standardised: x → (x − mean) / sd before training (the landscape's round bowl)
+    x_scale: str = declare("raw", str, widget="radio", choices=lambda: ("raw", "standardised"))
     model: str = declare("linear_regression", str, widget="none", choices=lambda: ("linear_regression",))
     loss: str = _loss("regression", "mse")
     loss_param: Optional[float] = _loss_param()

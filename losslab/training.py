@@ -244,7 +244,10 @@ def regression_data(config: RegressionConfig):
         x, y = datasets.synthetic_line(config.n_points, 0.75, -64.4, 3.0, config.seed)
     else:
         x, y = datasets.seed_points()
-    return datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
+    x, y = datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
+    if config.x_scale == "standardised":  # population sd: mean z² = 1, so MSE's Hessian is 2·I and κ = 1
+        x = (x - x.mean()) / (x.std(unbiased=False) or 1.0)
+    return x, y
 
 
 HELD_OUT = 5_000  # training images that fit the temperature of a finished MNIST run

@@ -186,6 +186,12 @@ class JobService:
         return self.conn.execute("SELECT step, epoch, split, name, value, time FROM metrics WHERE run = ? "
                                  "ORDER BY step, split, name", (run_id,)).fetchall()
 
+    def snapshots(self, run_id: str, kind: str, after_step: int = -1) -> list[tuple[int, dict]]:
+        """Every snapshot of one kind after `after_step`, in step order (a path grows by polling)."""
+        rows = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? AND kind = ? AND step > ? "
+                                 "ORDER BY step", (run_id, kind, int(after_step))).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
     def latest_snapshot(self, run_id: str, kind: Optional[str] = None) -> Optional[tuple[int, dict]]:
         if kind:
             row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? AND kind = ? "

@@ -162,6 +162,7 @@ def regression_controls() -> RegressionConfig | None:
         st.caption(t("csv.points_from", n=number(len(values["points"])), file=upload.name, encoding=seen["encoding"],
                      delimiter=seen["delimiter"], decimal=t("csv.decimal_comma") if seen["decimal_comma"] else ""))
     widgets(cls, "reg", ["outliers", "outlier_offset", "noise"], values, columns=3)
+    widgets(cls, "reg", ["x_scale"], values)
     widgets(cls, "reg", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
     widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
     widgets(cls, "reg", ["eval_every", "speed"], values)

@@ -94,6 +94,16 @@ def series(run_id: str) -> dict:
     return entry["data"]
 
 
+def path(run_id: str) -> list[tuple[int, float, float]]:
+    """The run's (step, slope, intercept) so far, from its line snapshots, fetched incrementally
+    (a poll reads only the snapshots after the last one this session has)."""
+    entry = metric_cache().setdefault(f"{run_id}/path", {"last": -1, "points": []})
+    for step, snap in service().snapshots(run_id, "line", after_step=entry["last"]):
+        entry["points"].append((step, snap["slope"], snap["intercept"]))
+        entry["last"] = step
+    return entry["points"]
+
+
 def last_step(run_id: str) -> int:
     """The last step this session has fetched for a run (0 before the first fetch)."""
     return metric_cache().get(run_id, {}).get("last", 0)

@@ -12,6 +12,7 @@ from ..losses import LOSSES, losses_for, run_name, unit_of
 from ..training import initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
+from . import landscape
 from .charts import chart
 from .live import fmt, last_step, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
@@ -40,13 +41,20 @@ def _name(cfg: RegressionConfig) -> str:
     return run_name(LOSSES[cfg.loss], cfg.loss_param)
 
 
+def names(configs: list[RegressionConfig]) -> list[str]:
+    """Each run's legend name; runs of the same loss (the step-size pair) are told apart by η."""
+    base = [_name(c) for c in configs]
+    return [b + (f" · η = {c.lr:.4g}" if base.count(b) > 1 else "") for b, c in zip(base, configs)]
+
+
 def render(runs: list[dict]) -> None:
     """Everything a regression run shows, for one run or a comparison of several."""
     configs = [config_from_dict(r["config"]) for r in runs]
     multi = len(runs) > 1
     data_by_run = {run["id"]: series(run["id"]) for run in runs}
-    for run, cfg in zip(runs, configs):
-        status_line(run, cfg.epochs, title=_name(cfg) if multi else None, step=last_step(run["id"]))
+    labels = names(configs)
+    for run, cfg, name in zip(runs, configs, labels):
+        status_line(run, cfg.epochs, title=name if multi else None, step=last_step(run["id"]))
     stop_button(runs, key="reg_stop")
 
     c1, c2 = st.columns([1, 1])
@@ -54,14 +62,14 @@ def render(runs: list[dict]) -> None:
     smoothing = c2.slider(t("live.smoothing"), 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
     snaps = {run["id"]: service().latest_snapshot(run["id"], "line") for run in runs}
     curves, lines = [], []
-    for run, cfg in zip(runs, configs):
+    for run, cfg, name in zip(runs, configs, labels):
         data, snap = data_by_run[run["id"]], snaps[run["id"]]
         key = "train/mse" if multi else "train/loss"
         if key in data:
-            curves.append({"name": _name(cfg) if multi else t("regression.training_loss"),
+            curves.append({"name": name if multi else t("regression.training_loss"),
                            "steps": data[key][0], "values": data[key][1]})
         if snap:
-            lines.append({"name": t("regression.line_at", name=_name(cfg) if multi else t("regression.fitted_line"),
+            lines.append({"name": t("regression.line_at", name=name if multi else t("regression.fitted_line"),
                                     step=number(snap[0])),
                           "slope": snap[1]["slope"], "intercept": snap[1]["intercept"]})
     if multi:
@@ -90,6 +98,7 @@ def render(runs: list[dict]) -> None:
               summaries.residuals(xs, snap[1]["residuals"]),
               [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+    landscape.section(runs, configs, labels)
 
 
 @functools.lru_cache(maxsize=256)
@@ -101,15 +110,16 @@ def _data(config_json: str):
 
 def _axes(cfg: RegressionConfig) -> dict:
     if cfg.data == "custom":
-        return {"x_title": "x", "y_title": "y"}
-    return {"x_title": t("figure.height"), "y_title": t("figure.weight")}
+        return {"x_title": "x" + (t("figure.standardised") if cfg.x_scale == "standardised" else ""), "y_title": "y"}
+    return {"x_title": t("figure.height_std") if cfg.x_scale == "standardised" else t("figure.height"),
+            "y_title": t("figure.weight")}
 
 
 def _final_table(runs, configs, slope, intercept):
     rows = []
-    for run, cfg in zip(runs, configs):
+    for run, cfg, name in zip(runs, configs, names(configs)):
         f = run["final"]
-        rows.append({t("table.loss"): _name(cfg), t("table.status"): t("status." + run["status"]),
+        rows.append({t("table.loss"): name, t("table.status"): t("status." + run["status"]),
                      t("table.final_loss"): fmt(f.get("final/loss")), t("table.final_mse"): fmt(f.get("final/mse")),
                      t("table.slope"): fmt(f.get("slope")), t("table.intercept"): fmt(f.get("intercept")),
                      t("table.run"): run["id"]})

@@ -164,3 +164,31 @@ def test_runs_page_lists_my_runs_after_a_reload(server, page):
     assert "No runs yet" not in text and "Traceback" not in text
     assert page.locator("[data-testid='stMain'] [data-testid='stDataFrame']").count() == 1
     shot(page, "runs")
+
+
+def path_points(page) -> int:
+    """How many points the landscape's path trace draws now (Plotly's own data in the page)."""
+    return page.evaluate("""() => {
+        for (const el of document.querySelectorAll('.js-plotly-plot'))
+            for (const tr of (el._fullData || []))
+                if (tr.name === "the run's path") return tr.x.length;
+        return -1; }""")
+
+
+def test_landscape_appears_mid_run_and_its_path_grows(server, page):
+    page.goto(f"{server.url}/regression?outliers=2&loss=huber&epochs=4000&speed=200")
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_url(re.compile(r"run="))
+    wait_status(page, {"running"})
+    page.get_by_text("Loss landscape of Huber").wait_for(timeout=20_000)
+    deadline = time.monotonic() + 20
+    first = path_points(page)
+    while path_points(page) <= max(first, 1) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert wait_status(page, {"running"})[0] == "running"  # still mid-run
+    assert path_points(page) > max(first, 1)
+    page.get_by_text("Loss landscape of Huber").scroll_into_view_if_needed()
+    shot(page, "regression-landscape-running")
+    page.get_by_role("button", name="⏹ Stop").click()
+    wait_status(page, {"stopped"}, timeout=10)

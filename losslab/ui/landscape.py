@@ -1,0 +1,146 @@
+"""The regression lab's landscape section: the loss over (slope, intercept) with the run's path,
+who pulls the line, and why the step size matters (conditioning). Surfaces are computed once per
+(config, window) in this process and shared by every viewer; a poll only adds path points."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import streamlit as st
+
+from .. import landscape as land
+from ..config import RegressionConfig, config_from_json
+from ..figures import landscape as fig
+from ..i18n import number, t
+from ..losses import LOSSES, run_name
+from ..training import initial_line, regression_points
+from .charts import chart
+from .live import path, start_runs
+
+GRID = 200
+
+
+@functools.lru_cache(maxsize=64)
+def _surface(config_json: str, window_json: str) -> dict:
+    config = config_from_json(config_json)
+    s_range, b_range = json.loads(window_json)
+    own = land.own_minimum(config)
+    return {"slopes": [s_range[0] + (s_range[1] - s_range[0]) * i / (GRID - 1) for i in range(GRID)],
+            "intercepts": [b_range[0] + (b_range[1] - b_range[0]) * i / (GRID - 1) for i in range(GRID)],
+            "z": land.grid(config, s_range, b_range, GRID), "minimum": own, "least_squares": land.least_squares(config)}
+
+
+@functools.lru_cache(maxsize=64)
+def _anchors(config_json: str) -> tuple:
+    """The points every map must show for a config: start, least squares, the loss's own minimum."""
+    config = config_from_json(config_json)
+    return (initial_line(config), land.least_squares(config), land.own_minimum(config)[:2])
+
+
+def _window(configs: list[RegressionConfig]) -> str:
+    points = [p for c in configs for p in _anchors(c.to_json())]
+    return json.dumps(land.window(points, pad=0.25))
+
+
+def _titles(cfg: RegressionConfig) -> tuple[str, str]:
+    unit = "" if cfg.data == "custom" else (" (kg/σ)" if cfg.x_scale == "standardised" else " (kg/cm)")
+    return t("figure.slope") + unit, t("figure.intercept") + ("" if cfg.data == "custom" else " (kg)")
+
+
+def section(runs: list[dict], configs: list[RegressionConfig], names: list[str]) -> None:
+    st.subheader(t("landscape.title"))
+    st.caption(t("landscape.caption"))
+    window = _window(configs)
+    x_title, y_title = _titles(configs[0])
+    paths = [path(r["id"]) for r in runs]
+    if len(runs) > 1:
+        surfaces = [_surface(c.to_json(), window) for c in configs]
+        chart(fig.landscapes(surfaces, paths, names,
+                             title=t("landscape.compare_title"), x_title=x_title, y_title=y_title),
+              "reg_landscapes", _summary(surfaces[0], paths[0], configs[0]))
+        return
+    cfg, run_path = configs[0], paths[0]
+    s = _surface(cfg.to_json(), window)
+    c1, c2 = st.columns(2)
+    three_d = c1.toggle(t("landscape.three_d"), key="reg_land_3d")
+    pulls = c2.toggle(t("landscape.pulls"), key="reg_land_pulls", help=t("landscape.pulls_help"))
+    title = t("landscape.chart_title", loss=run_name(LOSSES[cfg.loss], cfg.loss_param))
+    if three_d:
+        losses = land.losses_on(cfg, *_tensors(run_path)).tolist() if run_path else []
+        chart(fig.landscape_3d(s, run_path, losses, title=title, x_title=x_title, y_title=y_title),
+              "reg_land_3d_chart", _summary(s, run_path, cfg))
+    else:
+        arrows = _pull_arrows(cfg, run_path[-1], s) if pulls and run_path else None
+        chart(fig.landscape(s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows),
+              "reg_land_chart", _summary(s, run_path, cfg))
+    if pulls and run_path:
+        _pulls_on_data(cfg, run_path[-1])
+    conditioning(cfg)
+
+
+def _tensors(run_path):
+    import torch
+
+    return (torch.tensor([p[1] for p in run_path], dtype=torch.float64),
+            torch.tensor([p[2] for p in run_path], dtype=torch.float64))
+
+
+def _summary(s: dict, run_path: list, cfg: RegressionConfig) -> str:
+    own, ls = s["minimum"], s["least_squares"]
+    text = t("summary.landscape", slope=f"{own[0]:.4g}", intercept=f"{own[1]:.4g}", loss=f"{own[2]:.4g}",
+             ls_slope=f"{ls[0]:.4g}", ls_intercept=f"{ls[1]:.4g}")
+    if run_path:
+        step, slope, intercept = run_path[-1]
+        text += " " + t("summary.landscape_now", step=number(step), slope=f"{slope:.4g}", intercept=f"{intercept:.4g}")
+    return text
+
+
+def _pull_arrows(cfg, now, s) -> list:
+    """Each point's share of the descent direction −∇, drawn from the current weights; scaled so
+    the total is a fifth of the map (in each axis's own units: the map is not square in kg and kg/cm)."""
+    _, slope, intercept = now
+    per_point, total = land.point_gradients(cfg, slope, intercept)
+    ws, wb = s["slopes"][-1] - s["slopes"][0], s["intercepts"][-1] - s["intercepts"][0]
+    norm = max(abs(total[0]) / ws, abs(total[1]) / wb) or 1.0
+    k = 0.2 / norm
+    biggest = sorted(per_point, key=lambda g: -(abs(g[0]) / ws + abs(g[1]) / wb))[:30]
+    return [(slope, intercept, -k * g[0], -k * g[1]) for g in biggest] + [(slope, intercept, -k * total[0], -k * total[1])]
+
+
+def _pulls_on_data(cfg, now) -> None:
+    _, slope, intercept = now
+    xs, ys, _ = regression_points(cfg)
+    loss = LOSSES[cfg.loss]
+    param = loss.resolve_param(cfg.loss_param)
+    forces = []
+    for x, y in zip(xs[:300], ys[:300]):  # the pull on the line's prediction at x: −d loss_i / d ŷ_i
+        _, g = loss.value_and_grad([slope * x + intercept], [y], param)
+        forces.append(-float(g[0]))
+    x_title = t("figure.height_std") if cfg.x_scale == "standardised" else t("figure.height")
+    chart(fig.pulls_on_line(xs[:300], ys[:300], slope, intercept, forces, title=t("landscape.pull_title"),
+                            x_title=x_title if cfg.data != "custom" else "x",
+                            y_title=t("figure.weight") if cfg.data != "custom" else "y"),
+          "reg_pull_chart", t("summary.pulls", n=len(forces), up=sum(f > 0 for f in forces),
+                              down=sum(f < 0 for f in forces)))
+
+
+def conditioning(cfg: RegressionConfig) -> None:
+    """Why η matters: MSE's Hessian on these data, its condition number and the largest stable
+    full-batch SGD step, with runs just below and just above it."""
+    with st.expander(t("landscape.cond_title"), expanded=False):
+        k = land.conditioning(cfg)
+        other = land.conditioning(cfg.replace(x_scale="raw" if cfg.x_scale == "standardised" else "standardised"))
+        st.markdown(t("landscape.cond_numbers", lo=f"{k.eigenvalues[0]:.4g}", hi=f"{k.eigenvalues[1]:.4g}",
+                      kappa=f"{k.condition:,.4g}", lr=f"{k.max_sgd_lr:.4g}",
+                      scale=t(f"choice.x_scale.{cfg.x_scale}"), other_kappa=f"{other.condition:,.4g}",
+                      other_lr=f"{other.max_sgd_lr:.4g}"))
+        st.caption(t("landscape.cond_explain"))
+        if cfg.x_scale == "raw" and cfg.data == "seed" and cfg.optimizer == "adam":
+            st.caption(t("landscape.adam_spikes"))
+        below = cfg.replace(optimizer="sgd", momentum=0.0, lr=0.98 * k.max_sgd_lr, epochs=min(cfg.epochs, 3000),
+                            loss="mse", loss_param=None, speed=0.0)
+        above = below.replace(lr=1.02 * k.max_sgd_lr)
+        if st.button(t("landscape.try_both", below=f"{below.lr:.4g}", above=f"{above.lr:.4g}"), key="reg_try_lr"):
+            start_runs([below, above], label="step size")
+        st.caption(t("landscape.try_hint"))
