@@ -34,20 +34,23 @@ def _colorbar(zlog: np.ndarray) -> dict:
 
 
 def _add_contour(fig, s, row=None, col=None, showscale=True):
-    zlog = log_levels(s["z"])
+    # float32 numpy arrays travel as base64 in the figure's JSON (~4 bytes a point, not ~20): the
+    # map is resent with every poll of a live run, to every viewer.
+    zlog = log_levels(s["z"]).astype(np.float32)
     kw = dict(row=row, col=col) if row else {}
-    fig.add_trace(go.Contour(x=s["slopes"], y=s["intercepts"], z=zlog, colorscale="Viridis", showscale=showscale,
+    fig.add_trace(go.Contour(x=np.asarray(s["slopes"], dtype=np.float32), y=np.asarray(s["intercepts"], dtype=np.float32),
+                             z=zlog, colorscale="Viridis", showscale=showscale,
                              contours=dict(start=float(np.floor(zlog.min() * 4) / 4), end=float(zlog.max()), size=0.25),
                              colorbar=_colorbar(zlog), name=t("figure.loss"), line=dict(width=0.5, color="rgba(0,0,0,0.3)"),
-                             hovertemplate=t("figure.landscape_hover") + "<extra></extra>",
-                             customdata=np.asarray(s["z"])), **kw)
+                             hovertemplate=t("figure.landscape_hover") + "<extra></extra>"), **kw)
 
 
 def _add_marks(fig, s, path, row=None, col=None, legend=True):
     kw = dict(row=row, col=col) if row else {}
     if path:
         fig.add_scatter(x=[p[1] for p in path], y=[p[2] for p in path], mode="lines+markers", name=t("figure.path"),
-                        line=dict(color=PATH, width=3), marker=dict(size=4, color=PATH), showlegend=legend,
+                        line=dict(color=PATH, width=3), marker=dict(size=6, color=PATH, line=dict(color="black", width=1)),
+                        showlegend=legend,
                         legendgroup="path", **kw)
         fig.add_scatter(x=[path[0][1]], y=[path[0][2]], mode="markers", name=t("figure.start"), showlegend=legend,
                         marker=dict(symbol="circle", size=13, color="black", line=dict(color=PATH, width=2)),
@@ -102,7 +105,7 @@ def landscapes(surfaces: list[dict], paths: list[list], names: list[str], *, tit
 
 
 def landscape_3d(s: dict, path: list, path_losses: list, *, title: str, x_title: str, y_title: str) -> go.Figure:
-    zlog = log_levels(s["z"])
+    zlog = log_levels(s["z"]).astype(np.float32)
     fig = go.Figure(go.Surface(x=s["slopes"], y=s["intercepts"], z=zlog, colorscale="Viridis", showscale=False,
                                name=t("figure.loss"), opacity=0.9))
     if path:

@@ -18,7 +18,9 @@ from ..training import initial_line, regression_points
 from .charts import chart
 from .live import path, start_runs
 
-GRID = 200
+# The map drawn on the page: 100 × 100 is enough for the contours (Plotly interpolates) and keeps
+# the figure ~60 KB per poll; benchmarks/landscape.py times the 200 × 200 surface.
+GRID = 100
 
 
 @functools.lru_cache(maxsize=64)
@@ -58,7 +60,8 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str])
         surfaces = [_surface(c.to_json(), window) for c in configs]
         chart(fig.landscapes(surfaces, paths, names,
                              title=t("landscape.compare_title"), x_title=x_title, y_title=y_title),
-              "reg_landscapes", _summary(surfaces[0], paths[0], configs[0]))
+              "reg_landscapes", " ".join(f"{name}: {_summary(s, p, c)}" for name, s, p, c in
+                                          zip(names, surfaces, paths, configs)))
         return
     cfg, run_path = configs[0], paths[0]
     s = _surface(cfg.to_json(), window)
