@@ -6,6 +6,7 @@ config (both measured here, in one run, on this machine):
 - surface 200×200: the exact loss on a 200×200 (slope, intercept) grid (vmap, float64)
 - own minimum: the zooming grids that find the loss's own best line
 - per poll: the figure a live view resends (page grid 100×100) and its JSON size
+- MNIST: the 41×41 slice job (PCA and random planes) against one training run of its source
 """
 
 from __future__ import annotations
@@ -55,5 +56,33 @@ def main() -> None:
               f"{size / 1000:.0f} KB | {run:.2f} s | {surf / run:.4f} |", flush=True)
 
 
+
+
+def mnist_slices() -> None:
+    """The MNIST slice job (41 × 41 plane, 1,000 images) against one training run of its source."""
+    from losslab.config import MnistConfig, SliceConfig
+    from losslab.slices import run_slice, trajectory
+    from losslab.training import ListReporter
+
+    print()
+    print("| model | plane | slice 41×41 | source run (5,000 images, 3 epochs) | slice / run | explained | largest gap |")
+    print("|---|---|---|---|---|---|---|")
+    for model in ("linear", "mlp"):
+        source = MnistConfig(model=model, train_subset=5000, epochs=3)
+        rep = ListReporter()
+        t0 = time.perf_counter()
+        train(source, rep)
+        run = time.perf_counter() - t0
+        steps, weights = [s for s, _ in rep.checkpoints], trajectory([b for _, b in rep.checkpoints])
+        for method in ("pca", "random"):
+            t0 = time.perf_counter()
+            result = run_slice(SliceConfig(run="bench", method=method), source, steps, weights, ListReporter())
+            took = time.perf_counter() - t0
+            explained = "–" if result.final["explained"] is None else f"{100 * result.final['explained']:.1f} %"
+            print(f"| {model} | {method} | {took:.2f} s | {run:.2f} s | {took / run:.2f} | {explained} | "
+                  f"{result.final['max_gap']:.3g} |", flush=True)
+
+
 if __name__ == "__main__":
     main()
+    mnist_slices()

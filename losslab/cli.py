@@ -40,6 +40,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model and print its final metrics")
     tasks = train.add_subparsers(dest="task", required=True)
     for task, cls in CONFIGS.items():
+        if getattr(cls, "needs_store", False):
+            continue  # a slice reads a stored run's weights: the web app starts it
         p = tasks.add_parser(task, help=cls.__doc__.splitlines()[0])
         _add_config_args(p, cls)
         p.add_argument("--json", action="store_true", help="print the result as JSON")

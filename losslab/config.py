@@ -236,7 +236,25 @@ class StudyConfig(_Config):
                 for i in range(self.repeats) for rate in self.noise_rates for loss in self.losses]
 
 
-CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "study": StudyConfig}
+@dataclass(frozen=True)
+class SliceConfig(_Config):
+    """A 2-D slice of a finished MNIST run's loss landscape: a plane through its final weights, computed as a job."""
+
+    task: ClassVar[str] = "slice"
+    needs_store: ClassVar[bool] = True  # reads the run's stored weight trajectory: not a command-line training
+    run: str = declare("", str, widget="none", url=False)  # the MNIST run it slices
+    method: str = declare("pca", str, widget="radio", choices=lambda: ("pca", "random"))
+    grid: int = declare(41, int, low=11, high=61)
+    images: int = declare(1000, int, low=100, high=10_000)  # the fixed training images the loss is measured on
+    seed: int = _seed()  # the random directions'
+
+    def __post_init__(self):
+        validate(self)
+        if not (0 < len(self.run) <= 64 and all(c.isalnum() or c in "-_" for c in self.run)):
+            raise Problem("error.slice_run", got=repr(self.run[:40]))
+
+
+CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "study": StudyConfig, "slice": SliceConfig}
 
 
 def to_query(config) -> dict[str, str]:

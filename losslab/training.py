@@ -29,6 +29,9 @@ class Reporter:
     def progress(self, step: int, total_steps: int) -> None:
         pass
 
+    def checkpoint(self, step: int, weights: bytes) -> None:
+        """Every parameter of the model at `step`, flattened, as float16 bytes (for its landscape slice)."""
+
 
 class ListReporter(Reporter):
     """Keeps everything in memory: for tests, the CLI and benchmarks."""
@@ -36,6 +39,10 @@ class ListReporter(Reporter):
     def __init__(self):
         self.rows: list[tuple] = []
         self.snapshots: list[tuple] = []
+        self.checkpoints: list[tuple[int, bytes]] = []
+
+    def checkpoint(self, step, weights):
+        self.checkpoints.append((step, weights))
 
     def metric(self, step, epoch, split, name, value):
         self.rows.append((step, epoch, split, name, value))
@@ -173,9 +180,10 @@ class _MnistLab:
         self.total_steps = config.epochs * config.steps_per_epoch
         self.g = torch.Generator().manual_seed(config.seed)
         self.final: dict = {}
+        self.checkpoint_every = max(1, self.total_steps // CHECKPOINTS)
 
     def begin(self, model, reporter):
-        pass
+        reporter.checkpoint(0, flat_weights(model))
 
     def batches(self, epoch):
         d, bs = self.data, self.config.batch_size
@@ -187,6 +195,8 @@ class _MnistLab:
     def after_step(self, model, step, epoch, value, pred, y, reporter):
         reporter.metric(step, epoch, "train", "loss", value)
         self.final["train/loss"] = value
+        if step % self.checkpoint_every == 0 or step == self.total_steps:
+            reporter.checkpoint(step, flat_weights(model))
         if self.config.eval_every and step % self.config.eval_every == 0:
             self.evaluate(model, step, epoch, reporter)
 
@@ -197,6 +207,8 @@ class _MnistLab:
     def end(self, model, step, epoch, status, reporter):
         if status == "stopped" and step:
             self.evaluate(model, step, epoch, reporter)
+            if step % self.checkpoint_every:
+                reporter.checkpoint(step, flat_weights(model))
         if step:
             self.calibrate(model, step, reporter)
 
@@ -233,6 +245,11 @@ class _MnistLab:
 
 
 _LABS = {RegressionConfig: _RegressionLab, MnistConfig: _MnistLab}
+CHECKPOINTS = 50  # weight checkpoints per MNIST run (every ~2 %): the trajectory its PCA slice projects
+
+
+def flat_weights(model) -> bytes:
+    return torch.nn.utils.parameters_to_vector(model.parameters()).detach().to(torch.float16).numpy().tobytes()
 
 
 def regression_data(config: RegressionConfig):

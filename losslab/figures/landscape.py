@@ -138,3 +138,46 @@ def pulls_on_line(xs, ys, slope: float, intercept: float, forces: list, *, title
     return fig
 
 
+
+
+def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axis: tuple[str, str]) -> go.Figure:
+    """A slice job's result: the loss (log levels) and the test accuracy on the plane, the run's
+    trajectory projected onto both (start ●, end ◆ at the final weights, the origin)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(loss_title, accuracy_title), horizontal_spacing=0.12)
+    a = np.asarray(r["alphas"], dtype=np.float32)
+    b = np.asarray(r["betas"], dtype=np.float32)
+    zlog = log_levels(r["loss"]).astype(np.float32)
+    fig.add_trace(go.Contour(x=a, y=b, z=zlog, colorscale="Viridis", name=t("figure.loss"), ncontours=24,
+                             colorbar=dict(_colorbar(zlog), x=0.44, len=0.9),
+                             hovertemplate=t("figure.slice_hover") + "<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Contour(x=a, y=b, z=(100 * np.asarray(r["accuracy"])).astype(np.float32), colorscale="Cividis",
+                             name=t("figure.accuracy"), ncontours=20, colorbar=dict(title=t("figure.accuracy_axis"), x=1.0, len=0.9),
+                             hovertemplate=t("figure.slice_acc_hover") + "<extra></extra>"), row=1, col=2)
+    xs, ys = [p[0] for p in r["path"]], [p[1] for p in r["path"]]
+    for col in (1, 2):
+        first = col == 1
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=t("figure.projected_path"), showlegend=first,
+                        line=dict(color=PATH, width=3), marker=dict(size=5, color=PATH, line=dict(color="black", width=1)),
+                        legendgroup="path", row=1, col=col)
+        fig.add_scatter(x=[xs[0]], y=[ys[0]], mode="markers", name=t("figure.start"), showlegend=first, legendgroup="s",
+                        marker=dict(symbol="circle", size=13, color="black", line=dict(color=PATH, width=2)), row=1, col=col)
+        fig.add_scatter(x=[0.0], y=[0.0], mode="markers", name=t("figure.final_weights"), showlegend=first,
+                        legendgroup="f", marker=dict(symbol="diamond", size=14, color=PATH, line=dict(color="black", width=2)),
+                        row=1, col=col)
+        fig.update_xaxes(title_text=axis[0], range=[float(a[0]), float(a[-1])], row=1, col=col)
+        fig.update_yaxes(title_text=axis[1], range=[float(b[0]), float(b[-1])], row=1, col=col)
+    layout(fig, title, axis[0], axis[1], height=520)
+    return fig
+
+
+def path_gap(steps: list, path_loss: list, plane_loss: list, *, title: str) -> go.Figure:
+    """Why the path does not follow the contours: the true loss at each checkpoint against the
+    plane's loss at the point it projects to."""
+    fig = go.Figure()
+    fig.add_scatter(x=steps, y=path_loss, mode="lines+markers", name=t("figure.true_loss"),
+                    line=dict(color="#0072B2", width=3), marker=dict(symbol="circle", size=7, color="#0072B2"))
+    fig.add_scatter(x=steps, y=plane_loss, mode="lines+markers", name=t("figure.plane_loss"),
+                    line=dict(color="#D55E00", width=3, dash="dash"), marker=dict(symbol="square", size=7, color="#D55E00"))
+    layout(fig, title, t("figure.step"), t("figure.loss"), height=400)
+    fig.update_yaxes(type="log")
+    return fig

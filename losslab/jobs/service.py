@@ -158,6 +158,11 @@ class JobService:
             rows = self.conn.execute("SELECT * FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?", (owner, limit))
         return [run_row(r, owner) for r in rows.fetchall()]
 
+    def runs_labelled(self, label: str, viewer: Optional[str] = None) -> list[dict]:
+        """Every run with this label, newest first (a slice is labelled with the run it slices)."""
+        rows = self.conn.execute("SELECT * FROM runs WHERE label = ? ORDER BY created DESC", (label,)).fetchall()
+        return [run_row(r, viewer) for r in rows]
+
     def runs_by_id(self, run_ids, viewer: Optional[str] = None) -> list[dict]:
         return [r for r in (self.get(i, viewer) for i in run_ids) if r]
 

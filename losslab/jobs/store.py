@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..i18n import Problem, render
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: checkpoints (an MNIST run's weight trajectory, for its landscape slice)
 # Stored as catalogue keys (i18n.Problem.encode): each reader sees them in their own language.
 INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
 INTERNAL_ERROR = Problem("jobs.internal").encode()
@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     PRIMARY KEY (run, kind, step)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    weights BLOB NOT NULL,           -- every parameter, flattened, float16 (~50 per run)
+    PRIMARY KEY (run, step)
+) WITHOUT ROWID;
 """
 
 

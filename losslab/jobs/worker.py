@@ -36,6 +36,7 @@ class DbReporter:
         self.conn, self.run_id, self.token, self.parent_pid = conn, run_id, token, parent_pid
         self.rows: list[tuple] = []
         self.snaps: list[tuple] = []
+        self.checkpoints: list[tuple] = []
         self.last_flush = self.last_check = time.monotonic()
         self.metrics_committed = False
         self.stop_flag = False
@@ -46,6 +47,9 @@ class DbReporter:
 
     def snapshot(self, step, kind, payload):
         self.snaps.append((self.run_id, step, kind, json.dumps(payload)))
+
+    def checkpoint(self, step, weights):
+        self.checkpoints.append((self.run_id, step, weights))
 
     def progress(self, step, total):
         if not self.metrics_committed and self.rows:  # the first step at once: the chart starts moving
@@ -59,14 +63,15 @@ class DbReporter:
             self.flush()
 
     def flush(self):
-        if self.rows or self.snaps:
+        if self.rows or self.snaps or self.checkpoints:
             try:
                 with Transaction(self.conn) as c:
                     c.executemany("INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
                     c.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)", self.snaps)
+                    c.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", self.checkpoints)
             except sqlite3.IntegrityError:
                 raise RunGone() from None  # foreign key: the run row was deleted
-            self.rows, self.snaps = [], []
+            self.rows, self.snaps, self.checkpoints = [], [], []
         self.last_flush = time.monotonic()
 
     def should_stop(self) -> bool:
@@ -113,7 +118,11 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
 
     reporter = DbReporter(conn, run_id, token, parent_pid)
     try:
-        result = train(config_from_json(config_json), reporter, reporter.should_stop)
+        config = config_from_json(config_json)
+        if config.task == "slice":
+            result = _slice(conn, config, reporter)
+        else:
+            result = train(config, reporter, reporter.should_stop)
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None
@@ -133,6 +142,22 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         _flush_quietly(reporter)
         finish(conn, run_id, token, "failed", error=INTERNAL_ERROR)
         return "failed"
+
+
+def _slice(conn, config, reporter):
+    """A landscape slice reads its MNIST run's config and weight trajectory from the store."""
+    from ..config import config_from_json
+    from ..i18n import Problem
+    from ..slices import run_slice, trajectory
+
+    row = conn.execute("SELECT task, config FROM runs WHERE id = ?", (config.run,)).fetchone()
+    if row is None or row[0] != "mnist":
+        raise Problem("error.slice_source", run=repr(config.run))
+    points = conn.execute("SELECT step, weights FROM checkpoints WHERE run = ? ORDER BY step", (config.run,)).fetchall()
+    if len(points) < 3:
+        raise Problem("error.slice_checkpoints", run=repr(config.run))
+    return run_slice(config, config_from_json(row[1]), [p[0] for p in points], trajectory([p[1] for p in points]),
+                     reporter, reporter.should_stop)
 
 
 def _flush_quietly(reporter):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ..i18n import t
 from .live import STATUS_ICONS
-from .pages import PAGES, lab_path
+from .pages import PAGES, run_link
 from .runs import describe
 from .session import owner, service
 
@@ -39,9 +39,9 @@ def pinned_run() -> None:
     run_id = service().pinned()
     run = service().get(run_id) if run_id else None
     if run:
-        page = lab_path(run["task"])
+        page, shown = run_link(run)
         st.info(t("home.pinned", run=run["id"], task=t(f"nav.{run['task']}"), status=t(f"status.{run['status']}")))
-        st.page_link(page, label=t("home.open_pinned"), query_params={"run": run["id"]}, icon="📌")
+        st.page_link(page, label=t("home.open_pinned"), query_params={"run": shown}, icon="📌")
 
 
 def my_runs() -> None:
@@ -52,7 +52,7 @@ def my_runs() -> None:
         return
     for r in runs:
         d = describe(r)
-        page = lab_path(r["task"])
+        page, shown = run_link(r)
         st.page_link(page, label=f"{STATUS_ICONS.get(r['status'], '')} {d[t('table.started')]} · "
                      f"{t('nav.' + r['task'])} · {d[t('table.loss')]} · {t('status.' + r['status'])} · "
-                     f"{d[t('table.result')]}", query_params={"run": r["id"]})
+                     f"{d[t('table.result')]}", query_params={"run": shown})

@@ -11,7 +11,7 @@ import streamlit as st
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
-from .pages import lab_path
+from .pages import run_link
 from .session import acting_token, metric_cache, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0
@@ -148,9 +148,9 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
         return
     other = [r for r in runs if r["task"] != task]
     if other:
+        page, shown = run_link(other[0])
         st.warning(t("live.other_lab", run=other[0]["id"], lab=t("nav." + other[0]["task"])))
-        st.page_link(lab_path(other[0]["task"]), label=t("live.open_lab", lab=t("nav." + other[0]["task"])),
-                     query_params={"run": other[0]["id"]})
+        st.page_link(page, label=t("live.open_lab", lab=t("nav." + other[0]["task"])), query_params={"run": shown})
         return
     run_ids = [r["id"] for r in runs]
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)

@@ -11,7 +11,8 @@ from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
 from .live import fmt, last_step, live, series, start_and_reset, status_line, stop_button
-from .session import service
+from . import slices
+from .session import owner, service
 
 
 def data_ready() -> bool:
@@ -111,6 +112,9 @@ def calibration_view(run_id: str) -> None:
 
 def show(run_ids: list[str]) -> None:
     live(run_ids[:1], render, task="mnist")
+    runs = service().runs_by_id(run_ids[:1], viewer=owner())
+    if runs:
+        slices.section(runs[0])  # outside the live view: it polls its own job, not the finished run
 
 
 def _loss_title(name: str) -> str:

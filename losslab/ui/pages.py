@@ -36,7 +36,7 @@ PAGES = {
     "admin": PageSpec("app_pages/admin.py", "nav.admin", "🎓", "admin"),
 }
 # A run opens in the lab of its task.
-LAB_OF_TASK = {"regression": "regression", "mnist": "mnist", "study": "study"}
+LAB_OF_TASK = {"regression": "regression", "mnist": "mnist", "study": "study", "slice": "mnist"}
 
 
 def navigation():
@@ -52,3 +52,10 @@ def path(key: str) -> str:
 
 def lab_path(task: str) -> str:
     return PAGES[LAB_OF_TASK[task]].path
+
+
+def run_link(run: dict) -> tuple[str, str]:
+    """(page, run id) that shows a run: a landscape slice is shown under the MNIST run it slices."""
+    if run["task"] == "slice":
+        return lab_path("mnist"), run["config"].get("run", "")
+    return lab_path(run["task"]), run["id"]

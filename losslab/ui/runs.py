@@ -34,7 +34,10 @@ def visible_runs() -> list[dict]:
 def describe(r: dict) -> dict:
     c = r["config"]
     loss = str(LOSSES[c["loss"]].label) if c.get("loss") in LOSSES else c.get("loss")
-    if r["task"] == "study":  # a grid of runs: its losses, and how many cells it finished
+    if r["task"] == "slice":
+        loss = t("table.slice_of", run=c.get("run"), method=t(f"slice.method_{c.get('method', 'pca')}"))
+        result = "–" if not r["final"] else t("table.slice_result", gap=fmt(r["final"].get("max_gap")))
+    elif r["task"] == "study":  # a grid of runs: its losses, and how many cells it finished
         loss = ", ".join(str(LOSSES[n].label) if n in LOSSES else n for n in c.get("losses", []))
         result = t("table.study_result", done=r["final"].get("cells_done", 0), total=r["final"].get("cells", "?")) \
             if r["final"] else "–"
