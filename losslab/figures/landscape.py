@@ -27,10 +27,13 @@ def log_levels(z) -> np.ndarray:
 
 
 def _colorbar(zlog: np.ndarray) -> dict:
-    lo, hi = math.floor(np.nanmin(zlog)), math.ceil(np.nanmax(zlog))
-    ticks = list(range(lo, hi + 1))
-    return dict(title=dict(text=t("figure.landscape_colorbar"), side="right"), tickvals=ticks,
-                ticktext=[f"{10.0 ** k:g}" for k in ticks])
+    """Ticks at the loss values themselves: whole decades when the map spans several, else 1-2-5 steps."""
+    zmin, zmax = float(np.nanmin(zlog)), float(np.nanmax(zlog))
+    mantissas = (1,) if zmax - zmin > 2 else (1, 2, 5)
+    values = [m * 10.0 ** k for k in range(math.floor(zmin), math.ceil(zmax) + 1) for m in mantissas]
+    ticks = [v for v in values if zmin <= math.log10(v) <= zmax]
+    return dict(title=dict(text=t("figure.landscape_colorbar"), side="right"),
+                tickvals=[math.log10(v) for v in ticks], ticktext=[f"{v:g}" for v in ticks])
 
 
 def _add_contour(fig, s, row=None, col=None, showscale=True):
@@ -143,15 +146,18 @@ def pulls_on_line(xs, ys, slope: float, intercept: float, forces: list, *, title
 def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axis: tuple[str, str]) -> go.Figure:
     """A slice job's result: the loss (log levels) and the test accuracy on the plane, the run's
     trajectory projected onto both (start ●, end ◆ at the final weights, the origin)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(loss_title, accuracy_title), horizontal_spacing=0.12)
+    # Room between the panels for the loss colour bar; the right panel shares the left one's axes.
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(loss_title, accuracy_title), horizontal_spacing=0.2)
     a = np.asarray(r["alphas"], dtype=np.float32)
     b = np.asarray(r["betas"], dtype=np.float32)
     zlog = log_levels(r["loss"]).astype(np.float32)
     fig.add_trace(go.Contour(x=a, y=b, z=zlog, colorscale="Viridis", name=t("figure.loss"), ncontours=24,
-                             colorbar=dict(_colorbar(zlog), x=0.44, len=0.9),
+                             colorbar=dict(_colorbar(zlog), x=0.41, len=0.9, thickness=14),
                              hovertemplate=t("figure.slice_hover") + "<extra></extra>"), row=1, col=1)
     fig.add_trace(go.Contour(x=a, y=b, z=(100 * np.asarray(r["accuracy"])).astype(np.float32), colorscale="Cividis",
-                             name=t("figure.accuracy"), ncontours=20, colorbar=dict(title=t("figure.accuracy_axis"), x=1.0, len=0.9),
+                             name=t("figure.accuracy"), ncontours=20,
+                             colorbar=dict(title=dict(text=t("figure.accuracy_axis"), side="right"), x=1.0, len=0.9,
+                                           thickness=14),
                              hovertemplate=t("figure.slice_acc_hover") + "<extra></extra>"), row=1, col=2)
     xs, ys = [p[0] for p in r["path"]], [p[1] for p in r["path"]]
     for col in (1, 2):
@@ -165,8 +171,9 @@ def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axi
                         legendgroup="f", marker=dict(symbol="diamond", size=14, color=PATH, line=dict(color="black", width=2)),
                         row=1, col=col)
         fig.update_xaxes(title_text=axis[0], range=[float(a[0]), float(a[-1])], row=1, col=col)
-        fig.update_yaxes(title_text=axis[1], range=[float(b[0]), float(b[-1])], row=1, col=col)
+        fig.update_yaxes(title_text=axis[1] if first else "", range=[float(b[0]), float(b[-1])], row=1, col=col)
     layout(fig, title, axis[0], axis[1], height=520)
+    fig.update_yaxes(title_text="", row=1, col=2)  # layout() titled every y axis
     return fig
 
 
