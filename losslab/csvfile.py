@@ -1,4 +1,4 @@
-"""An uploaded table of (x, y) points, as spreadsheets really save it: UTF-8 (with or without a
+"""An uploaded table of (x, y) points (or x1, x2, label rows for the binary lab), as spreadsheets really save it: UTF-8 (with or without a
 BOM), UTF-16 ("Unicode text"), Korean Excel's CP949/EUC-KR, Latin-1; commas, semicolons, tabs
 or spaces between columns; decimal commas when the columns are not separated by commas.
 
@@ -60,60 +60,81 @@ def _number(cell: str, decimal_comma: bool) -> float:
     return float(cell)
 
 
-def _pair(row, decimal_comma: bool):
+def _cells(row, decimal_comma: bool, columns: int = 2):
     try:
-        return _number(row[0], decimal_comma), _number(row[1], decimal_comma)
+        return tuple(_number(row[k], decimal_comma) for k in range(columns))
     except (ValueError, IndexError):
         return None
 
 
-def _choose(text: str):
-    """The delimiter under which most rows read as two numbers (the header row aside)."""
+def _choose(text: str, columns: int):
+    """The delimiter under which most rows read as `columns` numbers (the header row aside)."""
     best = None
     for delimiter, key in DELIMITERS:
         rows = _rows(text, delimiter)
         decimal_comma = delimiter != ","
-        body = rows[1:] if rows and _pair(rows[0], decimal_comma) is None else rows
-        score = sum(_pair(r, decimal_comma) is not None for r in body[:200])
+        body = rows[1:] if rows and _cells(rows[0], decimal_comma, columns) is None else rows
+        score = sum(_cells(r, decimal_comma, columns) is not None for r in body[:200])
         if best is None or score > best[0]:
             best = (score, delimiter, key, rows, decimal_comma)
     return best[1:]
 
 
-def parse_points_csv(data: bytes) -> tuple[tuple[tuple[float, float], ...], dict]:
-    """The points of an uploaded file and how it was read ({"encoding", "delimiter", "decimal_comma"}).
-
-    Raises DataError with one sentence saying what is wrong and how to fix it."""
+def _read(data: bytes, columns: int) -> tuple[list[tuple], dict]:
+    """Rows of `columns` finite numbers and how the file was read; one sentence on any problem."""
     if not data:
-        raise DataError("csv.empty")
+        raise DataError("csv.empty" if columns == 2 else "csv.empty3")
     if len(data) > MAX_UPLOAD_BYTES:
         raise DataError("csv.too_big", mb=f"{len(data) / 1e6:.1f}", limit_mb=f"{MAX_UPLOAD_BYTES / 1e6:.0f}",
                         rows=f"{MAX_UPLOAD_ROWS:,}")
     if b"\x00" in data[:4096] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
         raise DataError("csv.binary")
     text, encoding = decode(data)
-    delimiter, delimiter_key, rows, decimal_comma = _choose(text)
+    delimiter, delimiter_key, rows, decimal_comma = _choose(text, columns)
     seen = {"encoding": encoding, "delimiter": t(delimiter_key)}
-    if rows and _pair(rows[0], decimal_comma) is None and len(rows[0]) >= 2:
+    if rows and _cells(rows[0], decimal_comma, columns) is None and len(rows[0]) >= columns:
         rows = rows[1:]  # a header row (Hangul or not)
     if len(rows) < 2:
-        raise DataError("csv.few_rows", rows=len(rows), **seen)
+        raise DataError("csv.few_rows" if columns == 2 else "csv.few_rows3", rows=len(rows), **seen)
     if len(rows) > MAX_UPLOAD_ROWS:
         raise DataError("csv.many_rows", rows=f"{len(rows):,}", limit=f"{MAX_UPLOAD_ROWS:,}")
     points = []
     for i, row in enumerate(rows, start=1):
-        if len(row) < 2:
-            raise DataError("csv.one_column", row=i, first=repr(row[0][:40]) if row else "''",
-                            delimiter=seen["delimiter"])
-        pair = _pair(row, decimal_comma)
-        if pair is None:
-            raise DataError("csv.not_numbers", row=i, cells=repr(" | ".join(row[:2])[:60]), **seen)
-        x, y = pair
-        if not (math.isfinite(x) and math.isfinite(y)):
+        if len(row) < columns:
+            if columns == 2:
+                raise DataError("csv.one_column", row=i, first=repr(row[0][:40]) if row else "''",
+                                delimiter=seen["delimiter"])
+            raise DataError("csv.few_columns", row=i, n=len(row), delimiter=seen["delimiter"])
+        cells = _cells(row, decimal_comma, columns)
+        if cells is None:
+            raise DataError("csv.not_numbers", row=i, cells=repr(" | ".join(row[:columns])[:60]), **seen)
+        if not all(math.isfinite(v) for v in cells):
             raise DataError("csv.not_finite", row=i)
-        if abs(x) > MAX_VALUE or abs(y) > MAX_VALUE:
+        if any(abs(v) > MAX_VALUE for v in cells):
             raise DataError("csv.too_large", row=i)
-        points.append((x, y))
+        points.append(cells)
+    used_comma = decimal_comma and any("," in c for r in rows[:50] for c in r[:columns])
+    return points, {**seen, "decimal_comma": used_comma}
+
+
+def parse_points_csv(data: bytes) -> tuple[tuple[tuple[float, float], ...], dict]:
+    """The (x, y) points of an uploaded file and how it was read ({"encoding", "delimiter", "decimal_comma"}).
+
+    Raises DataError with one sentence saying what is wrong and how to fix it."""
+    points, seen = _read(data, 2)
     if len({p[0] for p in points}) < 2:
         raise DataError("csv.same_x")
-    return tuple(points), {**seen, "decimal_comma": decimal_comma and any("," in c for r in rows[:50] for c in r[:2])}
+    return tuple(points), seen
+
+
+def parse_labelled_csv(data: bytes) -> tuple[tuple[tuple[float, float, int], ...], dict]:
+    """(x1, x2, label) rows for the binary lab: the label column holds 0 or 1, both present."""
+    rows, seen = _read(data, 3)
+    points = []
+    for i, (x1, x2, label) in enumerate(rows, start=1):
+        if label not in (0.0, 1.0):
+            raise DataError("csv.label", row=i, got=f"{label:g}")
+        points.append((x1, x2, int(label)))
+    if len({p[2] for p in points}) < 2:
+        raise DataError("csv.one_class", label=points[0][2])
+    return tuple(points), seen

@@ -16,7 +16,7 @@ from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService, LimitError
 from losslab.models import build_model
 from losslab.training import ListReporter, mnist_data, train
-from tests.conftest import app, wait_for
+from tests.conftest import app
 
 TINY = dict(train_subset=100, batch_size=20, epochs=2)
 

@@ -1,0 +1,89 @@
+"""The labs' run configs: a line fitted to points, a digit classifier."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+from ..fields import check_number as _check_number
+from ..fields import declare, validate
+from ..i18n import Problem
+from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, _loss, _loss_param, _lr, _momentum, _noise_kind,
+                   _optimizer, _seed, _speed)
+
+
+@dataclass(frozen=True)
+class RegressionConfig(_Config):
+    """A line fitted to (x, y) points. Defaults are the seed: height/weight, MSE, Adam lr 0.1, 10,000 epochs."""
+
+    task: ClassVar[str] = "regression"
+    data: str = declare("seed", str, widget="radio", choices=lambda: ("seed", "synthetic", "custom"))
+    # ((x, y), ...) for data="custom": an uploaded CSV, never a link (see MAX_UPLOAD_ROWS)
+    points: Optional[tuple] = declare(None, tuple, widget="none", optional=True, url=False)
+    n_points: int = declare(50, int, low=2, high=1000, widget="slider", shown_when=lambda v: v.get("data") == "synthetic")
+    outliers: int = declare(0, int, low=0, high=100)
+    outlier_offset: float = declare(40.0, float, unit="kg", low=-1000.0, high=1000.0)
+    noise: float = declare(0.0, float, unit="kg", low=0.0, high=1000.0)
+    # standardised: x → (x − mean) / sd before training (the landscape's round bowl)
+    x_scale: str = declare("raw", str, widget="radio", choices=lambda: ("raw", "standardised"))
+    model: str = declare("linear_regression", str, widget="none", choices=lambda: ("linear_regression",))
+    loss: str = _loss("regression", "mse")
+    loss_param: Optional[float] = _loss_param()
+    optimizer: str = _optimizer("adam")
+    lr: float = _lr(0.1)
+    momentum: float = _momentum()
+    epochs: int = declare(10_000, int, low=1, high=100_000)  # full batch: one step per epoch
+    seed: int = _seed()
+    eval_every: int = declare(1, int, low=1, high=1_000_000)
+    speed: float = _speed()
+
+    def __post_init__(self):
+        validate(self)
+        if self.data == "custom":
+            pts = self.points
+            if not pts or len(pts) < 2:
+                raise Problem("error.points_few")
+            if len(pts) > MAX_UPLOAD_ROWS:
+                raise Problem("error.points_many", limit=MAX_UPLOAD_ROWS, got=len(pts))
+            for p in pts:
+                if len(p) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in p):
+                    raise Problem("error.points_pairs", got=repr(p)[:60])
+        elif self.points is not None:
+            raise Problem("error.points_unused")
+        self._check_loss()
+
+
+@dataclass(frozen=True)
+class MnistConfig(_Config):
+    """A digit classifier. Defaults are the seed: Linear(784, 10), cross-entropy, SGD lr 0.01, batch 64, 10 epochs."""
+
+    task: ClassVar[str] = "mnist"
+    model: str = declare("linear", str, widget="select", choices=lambda: ("linear", "mlp"))
+    hidden: int = declare(128, int, low=1, high=4096, shown_when=lambda v: v.get("model") == "mlp")
+    loss: str = _loss("multiclass", "cross_entropy")
+    loss_param: Optional[float] = _loss_param()
+    optimizer: str = _optimizer("sgd")
+    lr: float = _lr(0.01)
+    momentum: float = _momentum()
+    batch_size: int = declare(64, int, low=1, high=MNIST_TRAIN_SIZE)  # at most the training images (checked below)
+    epochs: int = declare(10, int, low=1, high=50)
+    train_subset: int = declare(0, int, low=0, high=MNIST_TRAIN_SIZE)  # 0 = all 60,000
+    label_noise: float = declare(0.0, float, unit="%", low=0.0, high=100.0, widget="slider", step=5.0)
+    noise_kind: str = _noise_kind(shown_when=lambda v: v.get("label_noise", 0) > 0)
+    eval_every: int = declare(0, int, low=0, high=1_000_000)  # 0 = at the end of each epoch
+    seed: int = _seed()
+    speed: float = _speed()
+
+    def __post_init__(self):
+        validate(self)
+        self._check_loss()
+        _check_number("batch_size", self.batch_size, 1, self.n_train, integer=True)
+
+    @property
+    def n_train(self) -> int:
+        return self.train_subset or MNIST_TRAIN_SIZE
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self.batch_size)
