@@ -141,6 +141,8 @@ def validate(config) -> None:
         if value is None and spec.optional:
             continue
         if spec.kind is tuple and spec.choices:
+            if value == () and spec.optional:
+                continue  # none of them (the binary lab's extra features)
             check_several(name, value, spec.allowed())
         elif spec.choices:
             check_choice(name, value, spec.allowed())
@@ -157,10 +159,11 @@ def parse(cls, name: str, raw: str):
     spec = specs(cls)[name]
     raw = raw.strip()
     if spec.optional and raw.lower() in ("", "none", "default"):
-        return None
+        return () if spec.kind is tuple else None
     if spec.kind is tuple:
         value = tuple(_parse_one(name, spec.item, part.strip()) for part in raw.split(",") if part.strip())
-        check_several(name, value, spec.allowed())
+        if value or not spec.optional:
+            check_several(name, value, spec.allowed())
         return value
     value = _parse_one(name, spec.kind, raw)
     if spec.choices:

@@ -15,6 +15,22 @@ MODELS = {
     "mlp": lambda cfg: nn.Sequential(nn.Linear(784, cfg.hidden), nn.ReLU(), nn.Linear(cfg.hidden, 10)),
 }
 
+def _binary(cfg):
+    """A logit for two classes: logistic regression (a line) or a small net; a loss that takes a
+    probability (naive BCE) gets a sigmoid on top, as the seed writes it."""
+    if cfg.model == "logistic":
+        net = nn.Linear(cfg.n_inputs, 1)
+    else:
+        act = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}[cfg.activation]
+        layers = [nn.Linear(cfg.n_inputs, cfg.hidden), act()]
+        for _ in range(cfg.depth - 1):
+            layers += [nn.Linear(cfg.hidden, cfg.hidden), act()]
+        net = nn.Sequential(*layers, nn.Linear(cfg.hidden, 1))
+    return nn.Sequential(net, nn.Sigmoid()) if cfg.loss_fn.input_kind == "probability" else net
+
+
+MODELS["logistic"] = MODELS["net"] = _binary
+
 OPTIMIZERS = {
     "sgd": lambda params, cfg: torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum),
     "adam": lambda params, cfg: torch.optim.Adam(params, lr=cfg.lr),

@@ -13,7 +13,8 @@ from typing import Callable, Optional
 import torch
 
 from . import calibration, datasets, snapshots
-from .config import NOISE_PAIRS, MnistConfig, RegressionConfig, StudyConfig
+from .binary_lab import BinaryLab
+from .config import NOISE_PAIRS, BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
 from .models import build_model, build_optimizer
 
 
@@ -244,7 +245,7 @@ class _MnistLab:
         self.final.update(metrics)
 
 
-_LABS = {RegressionConfig: _RegressionLab, MnistConfig: _MnistLab}
+_LABS = {RegressionConfig: _RegressionLab, MnistConfig: _MnistLab, BinaryConfig: BinaryLab}
 CHECKPOINTS = 50  # weight checkpoints per MNIST run (every ~2 %): the trajectory its PCA slice projects
 
 

@@ -13,9 +13,10 @@ from ..i18n import Problem
 from .base import (MAX_SEED, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, NOISE_PAIRS,  # noqa: F401
                    SPEEDS, _Config)
 from .jobs import MAX_STUDY_CELLS, STUDY_RATES, SliceConfig, StudyConfig  # noqa: F401
-from .labs import MnistConfig, RegressionConfig  # noqa: F401
+from .labs import BINARY_DATA, BINARY_FEATURES, BinaryConfig, MnistConfig, RegressionConfig  # noqa: F401
 
-CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "study": StudyConfig, "slice": SliceConfig}
+CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "binary": BinaryConfig, "study": StudyConfig,
+           "slice": SliceConfig}
 
 
 def to_query(config) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The labs' run configs: a line fitted to points, a digit classifier."""
+"""The labs' run configs: a line fitted to points, a digit classifier, two classes in the plane."""
 
 from __future__ import annotations
 
@@ -87,3 +87,60 @@ class MnistConfig(_Config):
     @property
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n_train / self.batch_size)
+
+
+BINARY_DATA = ("blobs", "moons", "circles", "xor", "spiral", "custom")
+BINARY_FEATURES = ("squares", "product", "sin")  # extra inputs, as TensorFlow Playground offers them
+
+
+@dataclass(frozen=True)
+class BinaryConfig(_Config):
+    """Two classes of points in the plane and a decision boundary. Defaults: two blobs, logistic regression, BCE with logits."""
+
+    task: ClassVar[str] = "binary"
+    data: str = declare("blobs", str, widget="select", choices=lambda: BINARY_DATA)
+    # ((x1, x2, label), ...) for data="custom": an uploaded CSV, never a link
+    points: Optional[tuple] = declare(None, tuple, widget="none", optional=True, url=False)
+    n_points: int = declare(200, int, low=10, high=2000, widget="slider", shown_when=lambda v: v.get("data") != "custom")
+    separation: float = declare(3.0, float, low=0.0, high=10.0, shown_when=lambda v: v.get("data") == "blobs")
+    spread: float = declare(1.0, float, low=0.05, high=5.0, shown_when=lambda v: v.get("data") == "blobs")
+    noise: float = declare(0.1, float, low=0.0, high=1.0, shown_when=lambda v: v.get("data") not in ("blobs", "custom"))
+    flips: float = declare(0.0, float, unit="%", low=0.0, high=50.0, widget="slider", step=1.0)
+    outliers: int = declare(0, int, low=0, high=50)
+    outlier_distance: float = declare(2.0, float, low=0.0, high=10.0)
+    test_share: float = declare(0.25, float, low=0.0, high=0.5)
+    model: str = declare("logistic", str, widget="select", choices=lambda: ("logistic", "net"))
+    hidden: int = declare(8, int, low=1, high=64, shown_when=lambda v: v.get("model") == "net")
+    depth: int = declare(1, int, low=1, high=3, shown_when=lambda v: v.get("model") == "net")
+    activation: str = declare("tanh", str, widget="radio", choices=lambda: ("tanh", "relu", "sigmoid"),
+                              shown_when=lambda v: v.get("model") == "net")
+    features: tuple = declare((), tuple, item=str, widget="multiselect", optional=True, choices=lambda: BINARY_FEATURES)
+    loss: str = _loss("binary", "bce_logits")
+    loss_param: Optional[float] = _loss_param()
+    optimizer: str = _optimizer("adam")
+    lr: float = _lr(0.05)
+    momentum: float = _momentum()
+    epochs: int = declare(300, int, low=1, high=5000)
+    batch_size: int = declare(0, int, low=0, high=MAX_UPLOAD_ROWS)  # 0 = every training point at once
+    seed: int = _seed()
+    speed: float = _speed()
+
+    def __post_init__(self):
+        validate(self)
+        if self.data == "custom":
+            pts = self.points
+            if not pts or len(pts) < 2:
+                raise Problem("error.binary_points_few")
+            if len(pts) > MAX_UPLOAD_ROWS:
+                raise Problem("error.points_many", limit=MAX_UPLOAD_ROWS, got=len(pts))
+            for p in pts:
+                if (len(p) != 3 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in p[:2])
+                        or p[2] not in (0, 1)):
+                    raise Problem("error.binary_points", got=repr(p)[:60])
+        elif self.points is not None:
+            raise Problem("error.points_unused")
+        self._check_loss()
+
+    @property
+    def n_inputs(self) -> int:
+        return 2 + 2 * ("squares" in self.features) + ("product" in self.features) + 2 * ("sin" in self.features)

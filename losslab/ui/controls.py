@@ -11,9 +11,9 @@ import math
 import streamlit as st
 
 from .. import fields
-from ..csvfile import DataError, parse_points_csv
+from ..csvfile import DataError, parse_labelled_csv, parse_points_csv
 from ..i18n import number, t
-from ..config import MAX_UPLOAD_ROWS, MnistConfig, RegressionConfig, StudyConfig, to_query
+from ..config import MAX_UPLOAD_ROWS, BinaryConfig, MnistConfig, RegressionConfig, StudyConfig, to_query
 from ..losses import LOSSES
 from .charts import formula
 from .session import APP_URL_PARAMS
@@ -149,23 +149,49 @@ def regression_controls() -> RegressionConfig | None:
     prefill_from_url(cls, "reg")
     widgets(cls, "reg", ["data", "n_points"], values)
     if values["data"] == "custom":
-        upload = st.file_uploader(t("form.upload", rows=number(MAX_UPLOAD_ROWS)), type=["csv", "txt", "tsv"],
-                                  key="reg_upload")
-        if upload is None:
-            st.info(t("form.upload_hint"))
+        values["points"] = _upload("reg", parse_points_csv, "form.upload", "form.upload_hint")
+        if values["points"] is None:
             return None
-        try:
-            values["points"], seen = parse_points_csv(upload.getvalue())
-        except DataError as exc:
-            st.error(str(exc))
-            return None
-        st.caption(t("csv.points_from", n=number(len(values["points"])), file=upload.name, encoding=seen["encoding"],
-                     delimiter=seen["delimiter"], decimal=t("csv.decimal_comma") if seen["decimal_comma"] else ""))
     widgets(cls, "reg", ["outliers", "outlier_offset", "noise"], values, columns=3)
     widgets(cls, "reg", ["x_scale"], values)
     widgets(cls, "reg", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
     widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
     widgets(cls, "reg", ["eval_every", "speed"], values)
+    return _build(cls, values)
+
+
+def _upload(prefix: str, parser, label_key: str, hint_key: str):
+    """An uploaded table read by `parser`; None (after one sentence) until a good file is there."""
+    upload = st.file_uploader(t(label_key, rows=number(MAX_UPLOAD_ROWS)), type=["csv", "txt", "tsv"],
+                              key=f"{prefix}_upload")
+    if upload is None:
+        st.info(t(hint_key))
+        return None
+    try:
+        points, seen = parser(upload.getvalue())
+    except DataError as exc:
+        st.error(str(exc))
+        return None
+    st.caption(t("csv.points_from", n=number(len(points)), file=upload.name, encoding=seen["encoding"],
+                 delimiter=seen["delimiter"], decimal=t("csv.decimal_comma") if seen["decimal_comma"] else ""))
+    return points
+
+
+def binary_controls() -> BinaryConfig | None:
+    """The binary lab's form: the points, the model, the loss."""
+    cls, values = BinaryConfig, {}
+    prefill_from_url(cls, "bin")
+    widgets(cls, "bin", ["data"], values)
+    if values["data"] == "custom":
+        values["points"] = _upload("bin", parse_labelled_csv, "form.upload_binary", "form.upload_binary_hint")
+        if values["points"] is None:
+            return None
+    widgets(cls, "bin", ["n_points", "separation", "spread", "noise", "flips", "outliers", "outlier_distance",
+                         "test_share"], values, columns=2)
+    widgets(cls, "bin", ["model", "hidden", "depth", "activation"], values, columns=2)
+    widgets(cls, "bin", ["features", "loss", "loss_param", "optimizer", "lr", "momentum"], values)
+    widgets(cls, "bin", ["epochs", "batch_size", "seed"], values, columns=3)
+    widgets(cls, "bin", ["speed"], values)
     return _build(cls, values)
 
 

@@ -29,6 +29,7 @@ class PageSpec:
 PAGES = {
     "home": PageSpec("app_pages/home.py", "nav.home", "🏠", ""),
     "regression": PageSpec("app_pages/regression.py", "nav.regression", "📈", "regression"),
+    "binary": PageSpec("app_pages/binary.py", "nav.binary", "🎯", "binary"),
     "mnist": PageSpec("app_pages/mnist.py", "nav.mnist", "🔢", "mnist"),
     "study": PageSpec("app_pages/study.py", "nav.study", "🧪", "study"),
     "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
@@ -36,7 +37,7 @@ PAGES = {
     "admin": PageSpec("app_pages/admin.py", "nav.admin", "🎓", "admin"),
 }
 # A run opens in the lab of its task.
-LAB_OF_TASK = {"regression": "regression", "mnist": "mnist", "study": "study", "slice": "mnist"}
+LAB_OF_TASK = {"regression": "regression", "binary": "binary", "mnist": "mnist", "study": "study", "slice": "mnist"}
 
 
 def navigation():

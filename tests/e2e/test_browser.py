@@ -192,3 +192,37 @@ def test_landscape_appears_mid_run_and_its_path_grows(server, page):
     shot(page, "regression-landscape-running")
     page.get_by_role("button", name="⏹ Stop").click()
     wait_status(page, {"stopped"}, timeout=10)
+
+
+def heatmap_signature(page) -> str:
+    """A digest of the binary lab's probability heatmap as the page draws it now."""
+    return page.evaluate("""() => {
+        for (const el of document.querySelectorAll('.js-plotly-plot'))
+            for (const tr of (el._fullData || []))
+                if (tr.type === 'heatmap') return JSON.stringify(Array.from(tr.z[30] || []).slice(0, 60));
+        return ''; }""")
+
+
+def test_binary_boundary_moves_live_and_three_losses_compare(server, page):
+    page.goto(f"{server.url}/binary?data=moons&model=net&epochs=3000&speed=200")
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_url(re.compile(r"run="))
+    wait_status(page, {"running"})
+    page.get_by_text("P(class 1) and the boundary").first.wait_for(timeout=20_000)
+    first = heatmap_signature(page)
+    deadline = time.monotonic() + 15
+    while heatmap_signature(page) in ("", first) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert heatmap_signature(page) not in ("", first)  # the boundary moved between two polls
+    shot(page, "binary-lab-running")
+    page.get_by_role("button", name="⏹ Stop").click()
+    wait_status(page, {"stopped"}, timeout=10)
+    page.goto(f"{server.url}/binary?outliers=10&separation=4&epochs=400")
+    wait_idle(page)
+    page.get_by_text("Compare losses from the same start").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_url(re.compile(r"run=.*%2C|run=.*,"))
+    page.get_by_text("Each loss's decision boundary").wait_for(timeout=30_000)
+    text = page.inner_text("[data-testid='stMain']")
+    assert "BCE with logits" in text and "Hinge" in text and "Focal" in text

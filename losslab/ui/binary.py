@@ -1,0 +1,112 @@
+"""The binary lab's run actions and live view: loss curves, accuracy, and the plane with the
+decision boundary moving as the model trains (or every compared loss's boundary overlaid)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import figures
+from ..config import BinaryConfig, config_from_dict
+from ..figures import summaries
+from ..figures.binary import boundaries, boundary
+from ..i18n import number, t
+from ..losses import LOSSES, losses_for, run_name
+from .charts import chart
+from .live import last_step, live, series, start_and_reset, start_runs, status_line, stop_button
+from .session import service
+
+MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
+
+
+def lesson(config: BinaryConfig, loss: str) -> BinaryConfig:
+    """Separable blobs and a bold step: the probabilities saturate to exactly 1.0 in float32."""
+    return config.replace(data="blobs", points=None, separation=6.0, spread=0.5, flips=0.0, outliers=0,
+                          model="logistic", features=(), optimizer="adam", lr=0.5, epochs=500, batch_size=0,
+                          loss=loss, loss_param=None)
+
+
+def actions(config: BinaryConfig | None) -> None:
+    start_and_reset("bin", config)
+    with st.expander(t("binary.compare_title"), expanded=False):
+        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for("binary")],
+                               default=["bce_logits", "hinge", "binary_focal"], format_func=lambda n: str(LOSSES[n].label),
+                               key="bin_compare", max_selections=5)
+        st.caption(t("binary.compare_hint"))
+        if st.button(t("regression.compare"), disabled=config is None or not names, key="bin_compare_go"):
+            start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+    with st.expander(t("binary.naive_title"), expanded=False):
+        st.caption(t("binary.naive_hint"))
+        if st.button(t("binary.naive_go"), disabled=config is None, key="bin_naive_go"):
+            start_runs([lesson(config, "bce"), lesson(config, "bce_logits")], label="naive bce")
+
+
+def render(runs: list[dict]) -> None:
+    configs = [config_from_dict(r["config"]) for r in runs]
+    multi = len(runs) > 1
+    names = [run_name(LOSSES[c.loss], c.loss_param) for c in configs]
+    data = {r["id"]: series(r["id"]) for r in runs}  # first: the status lines read the step it reached
+    for run, cfg, name in zip(runs, configs, names):
+        status_line(run, cfg.epochs * _steps_per_epoch(run), title=name if multi else None, step=last_step(run["id"]))
+        if run["status"] == "diverged" and cfg.loss == "bce":
+            st.info(t("binary.naive_diverged", step=number(run.get("diverged_at") or 0)))
+    stop_button(runs, key="bin_stop")
+    curves = [{"name": name if multi else t("regression.training_loss"), "steps": data[r["id"]]["train/loss"][0],
+               "values": data[r["id"]]["train/loss"][1]} for r, name in zip(runs, names) if "train/loss" in data[r["id"]]]
+    left, right = st.columns([2, 3])
+    with left:
+        chart(figures.loss_curves(curves, log_y=True, title=t("figure.loss_while_training"),
+                                  y_title=t("figure.loss"),
+                                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]),
+              "bin_loss_chart", summaries.loss_curves(curves), summaries.curve_rows(curves))
+        rows = []
+        for r, name in zip(runs, names):
+            acc = data[r["id"]]
+            rows.append({t("table.loss"): name, t("binary.train_accuracy"): _pct(acc.get("train/accuracy")),
+                         t("binary.test_accuracy"): _pct(acc.get("test/accuracy"))})
+        st.dataframe(rows, hide_index=True, key="bin_acc_table")
+    with right:
+        _plane(runs, configs, names)
+
+
+def _plane(runs, configs, names) -> None:
+    found = service().latest_snapshot(runs[0]["id"], "points")
+    if not found:
+        return
+    points = found[1]
+    snaps = [service().latest_snapshot(r["id"], "boundary") for r in runs]
+    if len(runs) > 1:
+        have = [(s[1], n) for s, n in zip(snaps, names) if s]
+        if have:
+            step = min(s[0] for s in snaps if s)
+            chart(boundaries(points, [h[0] for h in have], [h[1] for h in have], title=t("binary.compare_plane")),
+                  "bin_plane_compare", t("summary.boundaries", names=", ".join(h[1] for h in have), step=number(step)))
+        return
+    if not snaps[0]:
+        return
+    step, snap = snaps[0]
+    chart(boundary(points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES),
+          "bin_plane", t("summary.boundary", train=_pct(snap.get("train_accuracy")), test=_pct(snap.get("test_accuracy")),
+                         step=number(step), n=len(snap.get("top", []))))
+    if configs[0].loss in MARGIN_LOSSES:
+        st.caption(t("binary.margin_caption"))
+
+
+def _steps_per_epoch(run: dict) -> int:
+    """Points per epoch over the batch size (0 = one full batch), from the stored points snapshot."""
+    batch = run["config"].get("batch_size") or 0
+    if not batch:
+        return 1
+    found = service().latest_snapshot(run["id"], "points")
+    n = len(found[1]["train"]) if found else batch
+    return -(-n // batch)
+
+
+def _pct(values) -> str:
+    if not values:
+        return "–"
+    value = values[1][-1] if isinstance(values, tuple) else values
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def show(run_ids: list[str]) -> None:
+    live(run_ids[:5], render, task="binary")
