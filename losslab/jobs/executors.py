@@ -106,7 +106,7 @@ class LocalExecutor:
         key = {-9: "jobs.worker_killed", -15: "jobs.worker_terminated"}.get(code, "jobs.worker_exit")
         error = Problem(key, code=code).encode()
         with Transaction(conn) as c:
-            n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ? WHERE status = 'running' AND worker LIKE ?",
+            n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE status = 'running' AND worker LIKE ?",
                           (now(), error, f"{proc.pid}:%")).rowcount
         log.warning("worker %s died (exit code %s); %d run(s) marked failed; starting a new worker", proc.pid, code, n)
 

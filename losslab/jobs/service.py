@@ -140,7 +140,7 @@ class JobService:
         with Transaction(self.conn) as c:
             # A queued run never started: it ends at once. A running one is told to stop and its
             # worker ends it within ~0.25 s, keeping every committed metric.
-            c.execute("UPDATE runs SET status = 'stopped', ended = ? WHERE id = ? AND status = 'queued'", (now(), run_id))
+            c.execute("UPDATE runs SET status = 'stopped', ended = ?, version = version + 1 WHERE id = ? AND status = 'queued'", (now(), run_id))
             c.execute("UPDATE runs SET stop_requested = 1 WHERE id = ? AND status = 'running'", (run_id,))
         return self.get(run_id)
 
@@ -157,6 +157,11 @@ class JobService:
         else:
             rows = self.conn.execute("SELECT * FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?", (owner, limit))
         return [run_row(r, owner) for r in rows.fetchall()]
+
+    def version(self, run_id: str) -> int:
+        """How many times the run's rows or status were committed: a poll compares it and stops there."""
+        row = self.conn.execute("SELECT version FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row[0] if row else -1
 
     def runs_labelled(self, label: str, viewer: Optional[str] = None) -> list[dict]:
         """Every run with this label, newest first (a slice is labelled with the run it slices)."""
@@ -237,7 +242,7 @@ class JobService:
         `interrupted` (their committed metrics stay). Queued runs stay queued: they never
         started, so running them now loses nothing and repeats nothing."""
         with Transaction(self.conn) as c:
-            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ? WHERE status = 'running'",
+            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 WHERE status = 'running'",
                             (now(), store.INTERRUPTED_MESSAGE))
         return cur.rowcount
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..i18n import Problem, render
 
-SCHEMA_VERSION = 2  # 2: checkpoints (an MNIST run's weight trajectory, for its landscape slice)
+# 2: checkpoints (an MNIST run's weight trajectory); 3: runs.version (bumped by every commit of
+# a run's rows: a poll that finds it unchanged does no other work), resume state, attempts.
+SCHEMA_VERSION = 3
 # Stored as catalogue keys (i18n.Problem.encode): each reader sees them in their own language.
 INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
 INTERNAL_ERROR = Problem("jobs.internal").encode()
@@ -35,7 +37,10 @@ CREATE TABLE IF NOT EXISTS runs (
     final TEXT,                      -- final metrics as JSON
     stop_requested INTEGER NOT NULL DEFAULT 0,
     worker TEXT,                     -- claim token "pid:random" of the worker running it
-    label TEXT                       -- e.g. "compare: mse" to group runs started together
+    label TEXT,                      -- e.g. "compare: mse" to group runs started together
+    version INTEGER NOT NULL DEFAULT 0,  -- bumped on every commit of this run's rows or status
+    resumed_at INTEGER,              -- the step a run resumed from after a restart (NULL: never)
+    attempts INTEGER NOT NULL DEFAULT 0  -- resumes after a restart or a killed worker
 );
 CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner, created);
 CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created);
@@ -57,6 +62,11 @@ CREATE TABLE IF NOT EXISTS snapshots (
     PRIMARY KEY (run, kind, step)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS resume (
+    run TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    state BLOB NOT NULL              -- torch.save of model, optimizer, RNG and loop position
+);
 CREATE TABLE IF NOT EXISTS checkpoints (
     run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
     step INTEGER NOT NULL,
@@ -64,6 +74,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     PRIMARY KEY (run, step)
 ) WITHOUT ROWID;
 """
+
+
+MIGRATED_COLUMNS = (("version", "INTEGER NOT NULL DEFAULT 0"), ("resumed_at", "INTEGER"),
+                    ("attempts", "INTEGER NOT NULL DEFAULT 0"))
 
 
 def home_dir() -> Path:
@@ -92,6 +106,10 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+                columns = {r[1] for r in conn.execute("PRAGMA table_info(runs)")}
+                for column, kind in MIGRATED_COLUMNS:  # an older store: CREATE IF NOT EXISTS kept its runs table
+                    if column not in columns:
+                        conn.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:

@@ -69,6 +69,7 @@ class DbReporter:
                     c.executemany("INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
                     c.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)", self.snaps)
                     c.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", self.checkpoints)
+                    c.execute("UPDATE runs SET version = version + 1 WHERE id = ?", (self.run_id,))
             except sqlite3.IntegrityError:
                 raise RunGone() from None  # foreign key: the run row was deleted
             self.rows, self.snaps, self.checkpoints = [], [], []
@@ -98,13 +99,13 @@ def claim(conn: sqlite3.Connection, token: str):
         row = c.execute("SELECT id, config FROM runs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1").fetchone()
         if row is None:
             return None
-        c.execute("UPDATE runs SET status = 'running', started = ?, worker = ? WHERE id = ?", (now(), token, row[0]))
+        c.execute("UPDATE runs SET status = 'running', started = ?, worker = ?, version = version + 1 WHERE id = ?", (now(), token, row[0]))
     return row[0], row[1]
 
 
 def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=None):
     with Transaction(conn) as c:
-        c.execute("UPDATE runs SET status = ?, ended = ?, error = ?, final = ?, diverged_at = ? "
+        c.execute("UPDATE runs SET status = ?, ended = ?, error = ?, final = ?, diverged_at = ?, version = version + 1 "
                   "WHERE id = ? AND worker = ? AND status = 'running'",
                   (status, now(), error, json.dumps(final or {}), diverged_at, run_id, token))
 

@@ -12,7 +12,8 @@ from ..figures.binary import boundaries, boundary
 from ..i18n import number, t
 from ..losses import LOSSES, losses_for, run_name
 from .charts import chart
-from .live import last_step, live, series, start_and_reset, start_runs, status_line, stop_button
+from .cache import shared_figure
+from .live import last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
 MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
@@ -44,7 +45,7 @@ def render(runs: list[dict]) -> None:
     configs = [config_from_dict(r["config"]) for r in runs]
     multi = len(runs) > 1
     names = [run_name(LOSSES[c.loss], c.loss_param) for c in configs]
-    data = {r["id"]: series(r["id"]) for r in runs}  # first: the status lines read the step it reached
+    data = {r["id"]: series(r["id"], r.get("version")) for r in runs}  # first: the status lines read the step it reached
     for run, cfg, name in zip(runs, configs, names):
         status_line(run, cfg.epochs * _steps_per_epoch(run), title=name if multi else None, step=last_step(run["id"]))
         if run["status"] == "diverged" and cfg.loss == "bce":
@@ -54,9 +55,10 @@ def render(runs: list[dict]) -> None:
                "values": data[r["id"]]["train/loss"][1]} for r, name in zip(runs, names) if "train/loss" in data[r["id"]]]
     left, right = st.columns([2, 3])
     with left:
-        chart(figures.loss_curves(curves, log_y=True, title=t("figure.loss_while_training"),
-                                  y_title=t("figure.loss"),
-                                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]),
+        ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
+        chart(shared_figure(("bin_loss", ids), versions, lambda: figures.loss_curves(
+                  curves, log_y=True, title=t("figure.loss_while_training"), y_title=t("figure.loss"),
+                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")])),
               "bin_loss_chart", summaries.loss_curves(curves), summaries.curve_rows(curves))
         rows = []
         for r, name in zip(runs, names):
@@ -69,22 +71,25 @@ def render(runs: list[dict]) -> None:
 
 
 def _plane(runs, configs, names) -> None:
-    found = service().latest_snapshot(runs[0]["id"], "points")
+    found = latest(runs[0], "points")
     if not found:
         return
     points = found[1]
-    snaps = [service().latest_snapshot(r["id"], "boundary") for r in runs]
+    snaps = [latest(r, "boundary") for r in runs]
+    ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
     if len(runs) > 1:
         have = [(s[1], n) for s, n in zip(snaps, names) if s]
         if have:
             step = min(s[0] for s in snaps if s)
-            chart(boundaries(points, [h[0] for h in have], [h[1] for h in have], title=t("binary.compare_plane")),
+            chart(shared_figure(("bin_planes", ids), versions, lambda: boundaries(
+                      points, [h[0] for h in have], [h[1] for h in have], title=t("binary.compare_plane"))),
                   "bin_plane_compare", t("summary.boundaries", names=", ".join(h[1] for h in have), step=number(step)))
         return
     if not snaps[0]:
         return
     step, snap = snaps[0]
-    chart(boundary(points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES),
+    chart(shared_figure(("bin_plane", ids), versions, lambda: boundary(
+              points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES)),
           "bin_plane", t("summary.boundary", train=_pct(snap.get("train_accuracy")), test=_pct(snap.get("test_accuracy")),
                          step=number(step), n=len(snap.get("top", []))))
     if configs[0].loss in MARGIN_LOSSES:

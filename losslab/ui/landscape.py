@@ -16,6 +16,7 @@ from ..i18n import number, t
 from ..losses import LOSSES, run_name
 from ..training import initial_line, regression_points
 from .charts import chart
+from .cache import shared_figure
 from .live import path, start_runs
 
 # The map drawn on the page: 100 × 100 is enough for the contours (Plotly interpolates) and keeps
@@ -55,11 +56,12 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str])
     st.caption(t("landscape.caption"))
     window = _window(configs)
     x_title, y_title = _titles(configs[0])
-    paths = [path(r["id"]) for r in runs]
+    paths = [path(r["id"], r.get("version")) for r in runs]
+    ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
     if len(runs) > 1:
         surfaces = [_surface(c.to_json(), window) for c in configs]
-        chart(fig.landscapes(surfaces, paths, names,
-                             title=t("landscape.compare_title"), x_title=x_title, y_title=y_title),
+        chart(shared_figure(("landscapes", ids), versions, lambda: fig.landscapes(
+                  surfaces, paths, names, title=t("landscape.compare_title"), x_title=x_title, y_title=y_title)),
               "reg_landscapes", " ".join(f"{name}: {_summary(s, p, c)}" for name, s, p, c in
                                           zip(names, surfaces, paths, configs)))
         return
@@ -75,7 +77,8 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str])
               "reg_land_3d_chart", _summary(s, run_path, cfg))
     else:
         arrows = _pull_arrows(cfg, run_path[-1], s) if pulls and run_path else None
-        chart(fig.landscape(s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows),
+        chart(shared_figure(("landscape", ids, bool(arrows)), versions, lambda: fig.landscape(
+                  s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows)),
               "reg_land_chart", _summary(s, run_path, cfg))
     if pulls and run_path:
         _pulls_on_data(cfg, run_path[-1])

@@ -11,8 +11,9 @@ import streamlit as st
 from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
+from .cache import SharedCache
 from .pages import run_link
-from .session import acting_token, metric_cache, owner, run_ids_from_url, service, show_runs_in_url
+from .session import acting_token, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0
 STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
@@ -80,33 +81,56 @@ def page_runs() -> list[str]:
     return ids
 
 
-def series(run_id: str) -> dict:
-    """The run's metric series so far, fetched incrementally and kept in session state."""
-    entry = metric_cache().setdefault(run_id, {"last": 0, "data": {}})
-    # The first fetch of a long run is downsampled; later polls bring only the new rows.
-    new = service().metrics(run_id, after_step=entry["last"], max_points=4000 if entry["last"] == 0 else None)
-    for key, (steps, values) in new.items():
-        s, v = entry["data"].setdefault(key, ([], []))
-        s.extend(steps)
-        v.extend(values)
-        if steps:
-            entry["last"] = max(entry["last"], steps[-1])
-    return entry["data"]
+RUNS = SharedCache(512)  # series and paths of runs
 
 
-def path(run_id: str) -> list[tuple[int, float, float]]:
-    """The run's (step, slope, intercept) so far, from its line snapshots, fetched incrementally
-    (a poll reads only the snapshots after the last one this session has)."""
-    entry = metric_cache().setdefault(f"{run_id}/path", {"last": -1, "points": []})
-    for step, snap in service().snapshots(run_id, "line", after_step=entry["last"]):
-        entry["points"].append((step, snap["slope"], snap["intercept"]))
-        entry["last"] = step
-    return entry["points"]
+def _version(run_id: str, version: int | None) -> int:
+    return service().version(run_id) if version is None else version
+
+
+def series(run_id: str, version: int | None = None) -> dict:
+    """The run's metric series so far ({"train/loss": (steps, values)}), shared by every viewer:
+    only rows after the last cached step are read, once per new version of the run."""
+
+    def update(old):
+        last, data = old if old else (0, {})
+        # The first fetch of a long run is downsampled; later ones bring only the new rows.
+        new = service().metrics(run_id, after_step=last, max_points=4000 if last == 0 else None)
+        data = dict(data)  # copy on write: other sessions may be reading the old lists right now
+        for key, (steps, values) in new.items():
+            old_steps, old_values = data.get(key, ([], []))
+            data[key] = (old_steps + list(steps), old_values + list(values))
+            if steps:
+                last = max(last, steps[-1])
+        return last, data
+
+    return RUNS.get(("series", run_id), _version(run_id, version), update)[1]
+
+
+def path(run_id: str, version: int | None = None) -> list[tuple[int, float, float]]:
+    """The run's (step, slope, intercept) so far, from its line snapshots (read incrementally)."""
+
+    def update(old):
+        points = list(old) if old else []
+        after = points[-1][0] if points else -1
+        points += [(step, snap["slope"], snap["intercept"])
+                   for step, snap in service().snapshots(run_id, "line", after_step=after)]
+        return points
+
+    return RUNS.get(("path", run_id), _version(run_id, version), update)
+
+
+def latest(run: dict, kind: str):
+    """The run's latest snapshot of a kind, read once per version of the run for every viewer."""
+    return RUNS.get(("latest", run["id"], kind), _version(run["id"], run.get("version")),
+                    lambda old: service().latest_snapshot(run["id"], kind))
 
 
 def last_step(run_id: str) -> int:
-    """The last step this session has fetched for a run (0 before the first fetch)."""
-    return metric_cache().get(run_id, {}).get("last", 0)
+    """The last step fetched for a run (0 before the first fetch)."""
+    with RUNS.lock:
+        entry = RUNS.entries.get(("series", run_id))
+    return entry[1][0] if entry else 0
 
 
 def status_line(run: dict, total_steps: int | None = None, title: str | None = None,
@@ -119,7 +143,7 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
         text += " — " + t("live.queued", position=run.get("queue_position", "?"))
     if total_steps and run["status"] != "queued":
         if step is None:
-            series(run["id"])
+            series(run["id"], run.get("version"))
             step = last_step(run["id"])
         text += " — " + t("live.step_of", step=number(step), total=number(total_steps))
     st.markdown(text + " · " + t("live.run_id", run=run["id"]))

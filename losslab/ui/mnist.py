@@ -10,7 +10,8 @@ from ..losses import LOSSES, unit_of
 from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
-from .live import fmt, last_step, live, series, start_and_reset, status_line, stop_button
+from .cache import shared_figure
+from .live import fmt, last_step, latest, live, series, start_and_reset, status_line, stop_button
 from . import slices
 from .session import owner, service
 
@@ -30,7 +31,8 @@ def actions(config: MnistConfig | None, ready: bool) -> None:
 def render(runs: list[dict]) -> None:
     run = runs[0]
     cfg = config_from_dict(run["config"])
-    data = series(run["id"])
+    version = run.get("version")
+    data = series(run["id"], version)
     status_line(run, cfg.epochs * cfg.steps_per_epoch, step=last_step(run["id"]))
     stop_button(runs, key="mn_stop")
     c1, c2 = st.columns(2)
@@ -44,41 +46,46 @@ def render(runs: list[dict]) -> None:
             curves.append({"name": t("mnist.test_loss"), "steps": data["test/loss"][0], "values": data["test/loss"][1],
                            "dash": "dash"})
         diverged = [(run["diverged_at"], t("live.diverged_marker"))] if run.get("diverged_at") else []
-        chart(figures.loss_curves(curves, log_y=log_y, smoothing=0.9 if len(curves) else 0,
-                                  y_title=_loss_title(cfg.loss), title=t("figure.loss_while_training"),
-                                  markers=diverged), "mn_loss_chart",
+        chart(shared_figure(("mn_loss", run["id"], log_y), version, lambda: figures.loss_curves(
+                  curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
+                  title=t("figure.loss_while_training"), markers=diverged)), "mn_loss_chart",
               summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), summaries.curve_rows(curves))
     with c2:
         if "test/accuracy" in data:
             steps, acc = data["test/accuracy"]
-            chart(figures.accuracy_curve(steps, acc), "mn_acc_chart", summaries.accuracy(steps, acc),
+            chart(shared_figure(("mn_acc", run["id"]), version, lambda: figures.accuracy_curve(steps, acc)),
+                  "mn_acc_chart", summaries.accuracy(steps, acc),
                   [{t("summary.step"): st_, t("figure.accuracy_axis"): round(100 * a, 2)} for st_, a in zip(steps, acc)])
         else:
             st.info(t("mnist.accuracy_later"))
         if "train/memorised" in data:  # only runs with label noise have wrongly-labelled images to watch
             steps, shares = data["train/memorised"]
-            chart(figures.memorisation_curve(steps, shares), "mn_memorised",
+            chart(shared_figure(("mn_memo", run["id"]), version, lambda: figures.memorisation_curve(steps, shares)),
+                  "mn_memorised",
                   t("summary.memorised", share=f"{100 * shares[-1]:.1f}", step=number(steps[-1])))
             st.caption(t("mnist.memorised_caption"))
-    snap = service().latest_snapshot(run["id"], "mnist")
+    snap = latest(run, "mnist")
     if not snap:
         return
     step, s = snap
     c1, c2 = st.columns([3, 2])
     with c1:
-        chart(figures.confusion_matrix(s), "mn_confusion", summaries.confusion(s),
+        chart(shared_figure(("mn_confusion", run["id"]), version, lambda: figures.confusion_matrix(s)), "mn_confusion", summaries.confusion(s),
               [{t("figure.true_digit"): i, **{str(j): n for j, n in enumerate(row)}} for i, row in enumerate(s["confusion"])])
     with c2:
         st.metric(t("mnist.test_accuracy"), f"{100 * s['accuracy']:.2f} %",
                   help=t("mnist.at_step", step=number(step), epoch=s["epoch"]))
         st.metric(t("mnist.test_loss_metric"), fmt(s["loss"]))
-        chart(figures.per_class_accuracy(s), "mn_per_class", summaries.per_class(s))
+        chart(shared_figure(("mn_per_class", run["id"]), version, lambda: figures.per_class_accuracy(s)), "mn_per_class",
+              summaries.per_class(s))
     tab1, tab2 = st.tabs([t("mnist.tab_digits"), t("mnist.tab_mistakes")])
     with tab1:
-        chart(figures.digits_grid(s["digits"]), "mn_digits", summaries.digits(s["digits"]))
+        chart(shared_figure(("mn_digits", run["id"]), version, lambda: figures.digits_grid(s["digits"])), "mn_digits",
+              summaries.digits(s["digits"]))
     with tab2:
         if s["mistakes"]:
-            chart(figures.digits_grid(s["mistakes"], title=t("figure.mistakes")), "mn_mistakes",
+            chart(shared_figure(("mn_mistakes", run["id"]), version,
+                                lambda: figures.digits_grid(s["mistakes"], title=t("figure.mistakes"))), "mn_mistakes",
                   summaries.digits(s["mistakes"]))
         else:
             st.success(t("mnist.no_mistakes"))

@@ -14,7 +14,8 @@ from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
 from .charts import chart
-from .live import fmt, last_step, live, series, start_and_reset, start_runs, status_line, stop_button
+from .cache import shared_figure
+from .live import fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
 
@@ -51,7 +52,7 @@ def render(runs: list[dict]) -> None:
     """Everything a regression run shows, for one run or a comparison of several."""
     configs = [config_from_dict(r["config"]) for r in runs]
     multi = len(runs) > 1
-    data_by_run = {run["id"]: series(run["id"]) for run in runs}
+    data_by_run = {run["id"]: series(run["id"], run.get("version")) for run in runs}
     labels = names(configs)
     for run, cfg, name in zip(runs, configs, labels):
         status_line(run, cfg.epochs, title=name if multi else None, step=last_step(run["id"]))
@@ -60,7 +61,8 @@ def render(runs: list[dict]) -> None:
     c1, c2 = st.columns([1, 1])
     log_y = c1.toggle(t("live.log_axis"), value=True, key="reg_log")
     smoothing = c2.slider(t("live.smoothing"), 0.0, 0.99, 0.0, 0.01, key="reg_smooth")
-    snaps = {run["id"]: service().latest_snapshot(run["id"], "line") for run in runs}
+    snaps = {run["id"]: latest(run, "line") for run in runs}
+    ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
     curves, lines = [], []
     for run, cfg, name in zip(runs, configs, labels):
         data, snap = data_by_run[run["id"]], snaps[run["id"]]
@@ -81,20 +83,23 @@ def render(runs: list[dict]) -> None:
     left, right = st.columns([1, 1])
     with left:
         diverged = [(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]
-        chart(figures.loss_curves(curves, log_y=log_y, smoothing=smoothing, y_title=y_title,
-                                  title=t("figure.loss_while_training"), markers=diverged),
+        chart(shared_figure(("reg_loss", ids, log_y, smoothing), versions, lambda: figures.loss_curves(
+                  curves, log_y=log_y, smoothing=smoothing, y_title=y_title, title=t("figure.loss_while_training"),
+                  markers=diverged)),
               "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), summaries.curve_rows(curves))
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:
-        chart(figures.regression_fit(xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes),
+        chart(shared_figure(("reg_fit", ids), versions, lambda: figures.regression_fit(
+                  xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes)),
               "reg_fit_chart", summaries.fitted_lines(lines, (slope, intercept)),
               [{axes["x_title"]: x, axes["y_title"]: y} for x, y in zip(xs, ys)])
     snap = snaps[runs[0]["id"]]
     if not multi and snap:
         unit = " (kg)" if configs[0].data != "custom" else ""
-        chart(figures.residuals(xs, snap[1]["residuals"], x_title=axes["x_title"],
-                                y_title=t("figure.residual_axis") + unit), "reg_resid_chart",
+        chart(shared_figure(("reg_resid", ids), versions, lambda: figures.residuals(
+                  xs, snap[1]["residuals"], x_title=axes["x_title"], y_title=t("figure.residual_axis") + unit)),
+              "reg_resid_chart",
               summaries.residuals(xs, snap[1]["residuals"]),
               [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)

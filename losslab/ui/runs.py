@@ -63,7 +63,7 @@ def overlay(selected: list[dict]) -> None:
     curves = []
     for r in selected:
         key = "train/loss"
-        data = series(r["id"])
+        data = series(r["id"], r.get("version"))
         if key in data:
             loss = LOSSES.get(r["config"].get("loss"))
             curves.append({"name": f"{r['id'][:6]} · {loss.label if loss else '?'} · η {r['config'].get('lr')}",

@@ -91,7 +91,3 @@ def panel_marker() -> dict:
 def set_panel_marker(marker: dict) -> None:
     st.session_state["panel_marker"] = marker
 
-
-def metric_cache() -> dict:
-    """{run id: {"last": step, "data": {series: (steps, values)}}}: what this session has fetched."""
-    return st.session_state.setdefault("metric_cache", {})

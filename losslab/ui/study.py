@@ -32,7 +32,7 @@ def _rate(rate: float) -> str:
 def render(runs: list[dict]) -> None:
     run = runs[0]
     cfg = config_from_dict(run["config"])
-    cells = study.accuracy_series(series(run["id"]))
+    cells = study.accuracy_series(series(run["id"], run.get("version")))
     status_line(run, cfg.n_cells * cfg.epochs, step=last_step(run["id"]))
     snap = service().latest_snapshot(run["id"], "study")
     progress = snap[1] if snap else {"done": 0, "total": cfg.n_cells, "current": None, "cells": []}

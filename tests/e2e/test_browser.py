@@ -181,14 +181,14 @@ def test_landscape_appears_mid_run_and_its_path_grows(server, page):
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_url(re.compile(r"run="))
     wait_status(page, {"running"})
-    page.get_by_text("Loss landscape of Huber").wait_for(timeout=20_000)
+    page.get_by_text("Loss landscape of Huber").first.wait_for(timeout=20_000)
     deadline = time.monotonic() + 20
     first = path_points(page)
     while path_points(page) <= max(first, 1) and time.monotonic() < deadline:
         time.sleep(0.25)
     assert wait_status(page, {"running"})[0] == "running"  # still mid-run
     assert path_points(page) > max(first, 1)
-    page.get_by_text("Loss landscape of Huber").scroll_into_view_if_needed()
+    page.get_by_text("Loss landscape of Huber").first.scroll_into_view_if_needed()
     shot(page, "regression-landscape-running")
     page.get_by_role("button", name="⏹ Stop").click()
     wait_status(page, {"stopped"}, timeout=10)
