@@ -10,6 +10,14 @@ Reports runs completed, metric rows lost (expected - stored), home-page load tim
 p95, and peak memory of the server and its workers. Bounded in time.
 
     python benchmarks/classroom.py --students 10 30
+    python benchmarks/classroom.py --viewers 1 100 --seconds 30          # a shared run, watched
+    python benchmarks/classroom.py --viewers 100 --with-students 30       # both at once
+    python benchmarks/classroom.py --viewers 1 100 --app-root /tmp/before # another checkout's server
+
+With --viewers: the lecturer's run (a long regression run in slow motion) is pinned, V sessions
+open its link (arriving evenly over 10 s) and poll it like the live chart does for --seconds; reports the server process's
+CPU seconds per wall second (its workers excluded), bytes sent per viewer per second, page load
+p50/p95 and health p95.
 """
 
 from __future__ import annotations
@@ -112,10 +120,102 @@ def pct(values, q):
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
+def cpu_seconds(pids) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+ARRIVALS = 10.0  # seconds over which the viewers open the link (a hall clicking a shared link)
+
+
+async def viewer(url: str, run_id: str, until: float, results: dict, delay: float = 0.0) -> None:
+    await asyncio.sleep(delay)
+    try:
+        async with Student(url) as s:
+            results["open"].append(await s.open("regression", f"run={run_id}"))
+            results["first_bytes"].append(s.bytes)
+            start_bytes, t0 = s.bytes, time.monotonic()
+            await s.watch(until=until)
+            results["rate"].append((s.bytes - start_bytes) / max(1e-9, time.monotonic() - t0))
+    except Exception as exc:
+        results["errors"].append(f"viewer: {type(exc).__name__}: {exc}")
+
+
+async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) -> tuple[dict, dict]:
+    results = {"open": [], "first_bytes": [], "rate": [], "errors": []}
+    until = time.monotonic() + seconds
+    tasks = [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
+    class_results = None
+    if students:
+        class_results = asyncio.create_task(classroom(students, url))
+    await asyncio.gather(*tasks)
+    return results, (await class_results if class_results else None)
+
+
+def lecture_main(args) -> None:
+    from losslab.config import RegressionConfig
+
+    for v in args.viewers:
+        with tempfile.TemporaryDirectory() as tmp:
+            token = "bench-admin-token-123456"
+            srv = Server(Path(tmp), None, {"LOSSLAB_ADMIN_TOKEN": token}, root=Path(args.app_root)).start()
+            os.environ["LOSSLAB_ADMIN_TOKEN"] = token
+            service = JobService(Path(tmp) / "losslab.sqlite3")
+            run_id = service.submit(RegressionConfig(epochs=100_000, speed=200), "the-lecturer-owner-token")
+            service.pin(run_id, token)
+            service.wait(run_id, timeout=60, statuses=("running",))
+            time.sleep(2)
+            sampler = Sampler(srv.url, srv.proc.pid)
+            sampler.start()
+            cpu0, t0 = cpu_seconds([srv.proc.pid]), time.perf_counter()
+            try:
+                results, class_results = asyncio.run(asyncio.wait_for(
+                    lecture(srv.url, run_id, v, args.seconds, args.with_students), timeout=1800))
+            finally:
+                sampler.done.set()
+                sampler.join()
+            wall = time.perf_counter() - t0
+            cpu = cpu_seconds([srv.proc.pid]) - cpu0
+            service.stop(run_id, "the-lecturer-owner-token")
+            srv.stop()
+            rate = sorted(results["rate"])
+            print(f"{v} viewers of one pinned run" + (f" + {args.with_students} students training" if args.with_students else "")
+                  + f", {args.seconds:.0f} s, server at {args.app_root}")
+            print(f"  server CPU: {cpu / wall:.3f} s per wall second (workers excluded)")
+            print(f"  page load (the run's link): p50 {pct(results['open'], 0.5):.2f} s, p95 {pct(results['open'], 0.95):.2f} s")
+            print(f"  bytes sent per viewer per second while polling: median {pct(rate, 0.5) / 1000:.1f} KB/s; "
+                  f"first load {pct(results['first_bytes'], 0.5) / 1000:.0f} KB")
+            print(f"  /_stcore/health: p95 {1000 * pct(sampler.health, 0.95):.0f} ms over {len(sampler.health)} probes, "
+                  f"{sampler.failures} failed; peak RSS server + workers {sampler.peak_kb / 1024:.0f} MB")
+            if class_results:
+                runs = service.runs_by_id(class_results["run_ids"])
+                lost = sum(EPOCHS - len(set(service.metrics(r["id"]).get(key, ([], []))[0]))
+                           for r in runs for key in ("train/loss", "train/mse"))
+                home = class_results["home"]
+                print(f"  students: runs {len(runs)}/{args.with_students}, completed "
+                      f"{sum(r['status'] == 'completed' for r in runs)}, metric rows lost {lost}; home page p95 "
+                      f"{pct(home, 0.95):.2f} s")
+            for e in results["errors"][:5]:
+                print("  !", e)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--viewers", type=int, nargs="+", default=None)
+    parser.add_argument("--with-students", type=int, default=0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
     args = parser.parse_args()
+    if args.viewers:
+        lecture_main(args)
+        return
     for n in args.students:
         with tempfile.TemporaryDirectory() as tmp:
             srv = Server(Path(tmp), None).start()

@@ -27,6 +27,7 @@ class Student:
         self.texts: list[str] = []          # markdown of the latest run
         self.auto: dict[str, float] = {}    # fragment id -> interval (s)
         self.page_hash = ""                 # the page the server resolved, sent back like the frontend does
+        self.bytes = 0                      # everything the server sent this session
 
     async def __aenter__(self):
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=2**26,
@@ -54,7 +55,9 @@ class Student:
         async with asyncio.timeout(timeout):
             while True:
                 fm = ForwardMsg()
-                fm.ParseFromString(await self.ws.recv())
+                data = await self.ws.recv()
+                self.bytes += len(data)
+                fm.ParseFromString(data)
                 kind = fm.WhichOneof("type")
                 if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                     el = fm.delta.new_element
@@ -106,9 +109,10 @@ class Student:
                     return status
         return ""
 
-    async def watch(self, timeout: float = 900) -> str:
-        """Poll like the live chart does (auto-reruns of its fragment) until the run ends."""
-        deadline = time.monotonic() + timeout
+    async def watch(self, timeout: float = 900, until: float | None = None) -> str:
+        """Poll like the live chart does (auto-reruns of its fragment) until the run ends (or the
+        monotonic time `until`)."""
+        deadline = min(time.monotonic() + timeout, until or float("inf"))
         while time.monotonic() < deadline:
             if self.status() in FINAL and not self.auto:
                 return self.status()

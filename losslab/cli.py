@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -33,6 +34,27 @@ def _config_from_args(cls, args):
     return cls(**values)
 
 
+def _serve_options(args: list[str]) -> tuple[list[str], int, int, str]:
+    """--servers N (or LOSSLAB_SERVERS), --port P and --base-path B for the replicated service;
+    everything else goes to Streamlit unchanged."""
+    servers = int(os.environ.get("LOSSLAB_SERVERS", "1") or 1)
+    port, base, rest = int(os.environ.get("LOSSLAB_PORT", "8501")), os.environ.get("LOSSLAB_BASE_PATH", "losslab"), []
+    it = iter(args)
+    for a in it:
+        name, _, value = a.partition("=")
+        if name in ("--servers", "--port", "--base-path"):
+            value = value or next(it, "")
+            if name == "--servers":
+                servers = int(value)
+            elif name == "--port":
+                port = int(value)
+            else:
+                base = value
+        else:
+            rest.append(a)
+    return rest, max(1, servers), port, base
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m losslab", description="losslab: see how loss functions behave.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,16 +78,22 @@ def _build_parser() -> argparse.ArgumentParser:
     runs.add_argument("action", choices=["list", "show", "stop"])
     runs.add_argument("run_id", nargs="?")
     runs.add_argument("--owner", default=None, help="only this owner's runs (list)")
-    sub.add_parser("serve", help="the web app with its worker pool started at once (then Streamlit's own options)")
+    sub.add_parser("serve", help="the web app with its worker pool started at once (then Streamlit's own options); "
+                                 "--servers N: N processes behind HAProxy at --port P under --base-path /losslab/")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["serve"]:  # everything after `serve` belongs to Streamlit
+    if argv[:1] == ["serve"]:  # everything after `serve` belongs to Streamlit, but for our three options
+        rest, servers, port, base = _serve_options(argv[1:])
+        if servers > 1:
+            from .replicas import main as replicated
+
+            return replicated(servers, port, base, rest)
         from .ui.serve import main as serve
 
-        return serve(argv[1:])
+        return serve(rest)
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "train":

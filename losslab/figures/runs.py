@@ -24,12 +24,14 @@ def loss_curves(curves: list[dict], *, title: str = "", y_title: str = "",
         steps, values = downsample(c["steps"], c["values"], MAX_POINTS)
         style = series_style(i)
         color = c.get("color", style["line"]["color"])
+        # float32 travels as 4 bytes a number (base64): a live view resends these every poll.
+        xs = np.asarray(steps, dtype=np.float32)
         if smoothing > 0:
-            fig.add_scatter(x=np.asarray(steps), y=finite(values), name=t("figure.raw", name=c["name"]), mode="lines",
+            fig.add_scatter(x=xs, y=finite(values).astype(np.float32), name=t("figure.raw", name=c["name"]), mode="lines",
                             line=dict(color=color, width=1), opacity=0.25, showlegend=False)
             values = smooth(values, smoothing)
         # at most 14 markers along each curve: the series reads by shape too, in greyscale or on a pale projector
-        fig.add_scatter(x=np.asarray(steps), y=finite(values), name=c["name"], mode="lines+markers",
+        fig.add_scatter(x=xs, y=finite(values).astype(np.float32), name=c["name"], mode="lines+markers",
                         line={**style["line"], "color": color, "dash": c.get("dash", style["line"]["dash"])},
                         marker={**style["marker"], "color": color, "maxdisplayed": 14})
     y_title = y_title or t("figure.loss")

@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import threading
+import weakref
 from pathlib import Path
 from typing import Optional
 
@@ -71,6 +72,9 @@ class JobService:
         self.keep_per_owner = keep_per_owner or env_int("LOSSLAB_KEEP_RUNS_PER_OWNER", 30, 1)
         self.retention_hours = retention_hours or env_int("LOSSLAB_RETENTION_HOURS", 72, 1)
         self._local = threading.local()  # one connection per thread (Streamlit runs sessions in threads)
+        self._pool: list = []  # connections of finished threads, lent to new ones
+        self._pool_lock = threading.Lock()
+        self._closed = False
         self.executor = executor
         if executor is not None:
             self.recover()
@@ -80,18 +84,36 @@ class JobService:
     # --- connections --------------------------------------------------------------------
     @property
     def conn(self):
+        """This thread's connection. Streamlit runs every script run in a new thread, so a
+        connection is lent from a pool and returned when its thread is gone: opening one
+        (pragmas, schema check) on every poll of every viewer cost more than the poll's query."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = connect(self.db_path)
+            with self._pool_lock:
+                conn = self._pool.pop() if self._pool else None
+            if conn is None:
+                conn = connect(self.db_path)
+            self._local.conn = conn
+            weakref.finalize(threading.current_thread(), self._give_back, conn)
         return conn
+
+    def _give_back(self, conn) -> None:
+        with self._pool_lock:
+            if not self._closed and len(self._pool) < 32:
+                self._pool.append(conn)
+                return
+        conn.close()
 
     def close(self):
         if self.executor is not None:
             self.executor.shutdown()
         conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        with self._pool_lock:
+            self._closed = True
+            pooled, self._pool = self._pool, []
+        for c in pooled + ([conn] if conn is not None else []):
+            c.close()
+        self._local.conn = None
 
     # --- runs ---------------------------------------------------------------------------
     def submit(self, config, owner: str, label: Optional[str] = None) -> str:

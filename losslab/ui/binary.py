@@ -12,7 +12,7 @@ from ..figures.binary import boundaries, boundary
 from ..i18n import number, t
 from ..losses import LOSSES, losses_for, run_name
 from .charts import chart
-from .cache import shared_figure
+from .cache import is_live, shared_figure
 from .live import last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
@@ -58,7 +58,7 @@ def render(runs: list[dict]) -> None:
         ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
         chart(shared_figure(("bin_loss", ids), versions, lambda: figures.loss_curves(
                   curves, log_y=True, title=t("figure.loss_while_training"), y_title=t("figure.loss"),
-                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")])),
+                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]), live=is_live(runs)),
               "bin_loss_chart", summaries.loss_curves(curves), summaries.curve_rows(curves))
         rows = []
         for r, name in zip(runs, names):
@@ -82,14 +82,14 @@ def _plane(runs, configs, names) -> None:
         if have:
             step = min(s[0] for s in snaps if s)
             chart(shared_figure(("bin_planes", ids), versions, lambda: boundaries(
-                      points, [h[0] for h in have], [h[1] for h in have], title=t("binary.compare_plane"))),
+                      points, [h[0] for h in have], [h[1] for h in have], title=t("binary.compare_plane")), live=is_live(runs)),
                   "bin_plane_compare", t("summary.boundaries", names=", ".join(h[1] for h in have), step=number(step)))
         return
     if not snaps[0]:
         return
     step, snap = snaps[0]
     chart(shared_figure(("bin_plane", ids), versions, lambda: boundary(
-              points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES)),
+              points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES), live=is_live(runs)),
           "bin_plane", t("summary.boundary", train=_pct(snap.get("train_accuracy")), test=_pct(snap.get("test_accuracy")),
                          step=number(step), n=len(snap.get("top", []))))
     if configs[0].loss in MARGIN_LOSSES:

@@ -10,18 +10,20 @@ import json
 import streamlit as st
 
 from .. import landscape as land
-from ..config import RegressionConfig, config_from_json
+from ..config import RegressionConfig, config_from_dict, config_from_json
+from ..jobs.store import ACTIVE_STATUSES
 from ..figures import landscape as fig
 from ..i18n import number, t
 from ..losses import LOSSES, run_name
 from ..training import initial_line, regression_points
 from .charts import chart
-from .cache import shared_figure
+from .cache import is_live, shared_figure
 from .live import path, start_runs
+from .session import owner, service
 
-# The map drawn on the page: 100 × 100 is enough for the contours (Plotly interpolates) and keeps
-# the figure ~60 KB per poll; benchmarks/landscape.py times the 200 × 200 surface.
-GRID = 100
+# The map drawn on the page: 80 × 80 is enough for the contours (Plotly interpolates) and keeps
+# the figure ~40 KB per poll (100 viewers: 4 MB/s); benchmarks/landscape.py times the 200 × 200 surface.
+GRID = 80
 
 
 @functools.lru_cache(maxsize=64)
@@ -41,6 +43,11 @@ def _anchors(config_json: str) -> tuple:
     return (initial_line(config), land.least_squares(config), land.own_minimum(config)[:2])
 
 
+@functools.lru_cache(maxsize=64)
+def _conditioning(config_json: str):
+    return land.conditioning(config_from_json(config_json))
+
+
 def _window(configs: list[RegressionConfig]) -> str:
     points = [p for c in configs for p in _anchors(c.to_json())]
     return json.dumps(land.window(points, pad=0.25))
@@ -51,9 +58,43 @@ def _titles(cfg: RegressionConfig) -> tuple[str, str]:
     return t("figure.slope") + unit, t("figure.intercept") + ("" if cfg.data == "custom" else " (kg)")
 
 
-def section(runs: list[dict], configs: list[RegressionConfig], names: list[str]) -> None:
+LANDSCAPE_POLL_SECONDS = 2.0  # the path gains ~2 points a second at most: a slower refresh loses nothing
+
+
+def live_section(run_ids: list[str]) -> None:
+    """The landscape under the regression lab's live view, refreshing on its own while the runs
+    train; the title, the toggles and the conditioning panel are drawn once, outside the poll."""
+    runs = [r for r in service().runs_by_id(run_ids, viewer=owner()) if r["task"] == "regression"]
+    if not runs:
+        return
+    configs = [config_from_dict(r["config"]) for r in runs]
+    from .regression import names  # the legend names the lab uses (one place)
+
+    labels = names(configs)
     st.subheader(t("landscape.title"))
     st.caption(t("landscape.caption"))
+    single = len(runs) == 1
+    three_d = pulls = False
+    if single:
+        c1, c2 = st.columns(2)
+        three_d = c1.toggle(t("landscape.three_d"), key="reg_land_3d")
+        pulls = c2.toggle(t("landscape.pulls"), key="reg_land_pulls", help=t("landscape.pulls_help"))
+    active = any(r["status"] in ACTIVE_STATUSES for r in runs)
+
+    @st.fragment(run_every=LANDSCAPE_POLL_SECONDS if active else None)
+    def view():
+        current = service().runs_by_id(run_ids, viewer=owner())
+        section(current, configs, labels, three_d, pulls)
+        if active and not any(r["status"] in ACTIVE_STATUSES for r in current):
+            st.rerun()
+
+    view()
+    if single:
+        conditioning(configs[0])
+
+
+def section(runs: list[dict], configs: list[RegressionConfig], names: list[str], three_d: bool = False,
+            pulls: bool = False) -> None:
     window = _window(configs)
     x_title, y_title = _titles(configs[0])
     paths = [path(r["id"], r.get("version")) for r in runs]
@@ -61,15 +102,12 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str])
     if len(runs) > 1:
         surfaces = [_surface(c.to_json(), window) for c in configs]
         chart(shared_figure(("landscapes", ids), versions, lambda: fig.landscapes(
-                  surfaces, paths, names, title=t("landscape.compare_title"), x_title=x_title, y_title=y_title)),
+                  surfaces, paths, names, title=t("landscape.compare_title"), x_title=x_title, y_title=y_title), live=is_live(runs)),
               "reg_landscapes", " ".join(f"{name}: {_summary(s, p, c)}" for name, s, p, c in
                                           zip(names, surfaces, paths, configs)))
         return
     cfg, run_path = configs[0], paths[0]
     s = _surface(cfg.to_json(), window)
-    c1, c2 = st.columns(2)
-    three_d = c1.toggle(t("landscape.three_d"), key="reg_land_3d")
-    pulls = c2.toggle(t("landscape.pulls"), key="reg_land_pulls", help=t("landscape.pulls_help"))
     title = t("landscape.chart_title", loss=run_name(LOSSES[cfg.loss], cfg.loss_param))
     if three_d:
         losses = land.losses_on(cfg, *_tensors(run_path)).tolist() if run_path else []
@@ -78,11 +116,10 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str])
     else:
         arrows = _pull_arrows(cfg, run_path[-1], s) if pulls and run_path else None
         chart(shared_figure(("landscape", ids, bool(arrows)), versions, lambda: fig.landscape(
-                  s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows)),
+                  s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows), live=is_live(runs)),
               "reg_land_chart", _summary(s, run_path, cfg))
     if pulls and run_path:
         _pulls_on_data(cfg, run_path[-1])
-    conditioning(cfg)
 
 
 def _tensors(run_path):
@@ -135,8 +172,8 @@ def conditioning(cfg: RegressionConfig) -> None:
     """Why η matters: MSE's Hessian on these data, its condition number and the largest stable
     full-batch SGD step, with runs just below and just above it."""
     with st.expander(t("landscape.cond_title"), expanded=False):
-        k = land.conditioning(cfg)
-        other = land.conditioning(cfg.replace(x_scale="raw" if cfg.x_scale == "standardised" else "standardised"))
+        k = _conditioning(cfg.to_json())
+        other = _conditioning(cfg.replace(x_scale="raw" if cfg.x_scale == "standardised" else "standardised").to_json())
         st.markdown(t("landscape.cond_numbers", lo=f"{k.eigenvalues[0]:.4g}", hi=f"{k.eigenvalues[1]:.4g}",
                       kappa=f"{k.condition:,.4g}", lr=f"{k.max_sgd_lr:.4g}",
                       scale=t(f"choice.x_scale.{cfg.x_scale}"), other_kappa=f"{other.condition:,.4g}",

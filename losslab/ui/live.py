@@ -13,9 +13,17 @@ from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
 from .cache import SharedCache
 from .pages import run_link
-from .session import acting_token, owner, run_ids_from_url, service, show_runs_in_url
+from .session import acting_token, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 1.0         # your own run: the chart moves every second
+SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
+
+
+def poll_seconds(runs: list[dict]) -> float | None:
+    """How often a view of these runs refreshes; None once they have all ended."""
+    if not any(r["status"] in ACTIVE_STATUSES for r in runs):
+        return None
+    return POLL_SECONDS if any(r["is_owner"] for r in runs) else SHARED_POLL_SECONDS
 STATUS_ICONS = {"queued": "⏳", "running": "▶️", "completed": "✅", "stopped": "⏹️", "diverged": "💥",
                 "failed": "❌", "interrupted": "⚠️"}
 
@@ -151,7 +159,24 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
         (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])
 
 
+def share_button(run: dict, key: str) -> None:
+    """The lecturer (admin token entered in this session) shares the run on every home page."""
+    if not is_admin():
+        return
+    if service().pinned() == run["id"]:
+        st.caption(t("admin.shared", run=run["id"]))
+    elif st.button(t("admin.share"), key=f"{key}_share"):
+        try:
+            service().pin(run["id"], st.session_state["admin_token"])
+        except JobError as exc:
+            st.error(str(exc))
+            return
+        st.rerun()
+
+
 def stop_button(runs: list[dict], key: str) -> None:
+    if len(runs) == 1:
+        share_button(runs[0], key)
     active = [r for r in runs if r["status"] in ACTIVE_STATUSES]
     mine = [r for r in active if r["is_owner"]] or (active if st.session_state.get("admin_token") else [])
     if active and not mine:
@@ -165,7 +190,7 @@ def stop_button(runs: list[dict], key: str) -> None:
 
 
 def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) -> None:
-    """Render runs with `render(runs)`, re-rendering every second while any is active."""
+    """Render runs with `render(runs)`, re-rendering while any is active (poll_seconds)."""
     runs = service().runs_by_id(run_ids, viewer=owner())
     if not runs:
         st.warning(t("live.gone"))
@@ -179,7 +204,7 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
     run_ids = [r["id"] for r in runs]
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)
 
-    @st.fragment(run_every=POLL_SECONDS if active else None)
+    @st.fragment(run_every=poll_seconds(runs))
     def view():
         current = service().runs_by_id(run_ids, viewer=owner())
         if all(r["status"] == "queued" for r in current):

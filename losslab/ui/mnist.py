@@ -10,7 +10,7 @@ from ..losses import LOSSES, unit_of
 from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
-from .cache import shared_figure
+from .cache import is_live, shared_figure
 from .live import fmt, last_step, latest, live, series, start_and_reset, status_line, stop_button
 from . import slices
 from .session import owner, service
@@ -48,19 +48,19 @@ def render(runs: list[dict]) -> None:
         diverged = [(run["diverged_at"], t("live.diverged_marker"))] if run.get("diverged_at") else []
         chart(shared_figure(("mn_loss", run["id"], log_y), version, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
-                  title=t("figure.loss_while_training"), markers=diverged)), "mn_loss_chart",
+                  title=t("figure.loss_while_training"), markers=diverged), live=is_live(runs)), "mn_loss_chart",
               summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), summaries.curve_rows(curves))
     with c2:
         if "test/accuracy" in data:
             steps, acc = data["test/accuracy"]
-            chart(shared_figure(("mn_acc", run["id"]), version, lambda: figures.accuracy_curve(steps, acc)),
+            chart(shared_figure(("mn_acc", run["id"]), version, lambda: figures.accuracy_curve(steps, acc), live=is_live(runs)),
                   "mn_acc_chart", summaries.accuracy(steps, acc),
                   [{t("summary.step"): st_, t("figure.accuracy_axis"): round(100 * a, 2)} for st_, a in zip(steps, acc)])
         else:
             st.info(t("mnist.accuracy_later"))
         if "train/memorised" in data:  # only runs with label noise have wrongly-labelled images to watch
             steps, shares = data["train/memorised"]
-            chart(shared_figure(("mn_memo", run["id"]), version, lambda: figures.memorisation_curve(steps, shares)),
+            chart(shared_figure(("mn_memo", run["id"]), version, lambda: figures.memorisation_curve(steps, shares), live=is_live(runs)),
                   "mn_memorised",
                   t("summary.memorised", share=f"{100 * shares[-1]:.1f}", step=number(steps[-1])))
             st.caption(t("mnist.memorised_caption"))
@@ -70,22 +70,22 @@ def render(runs: list[dict]) -> None:
     step, s = snap
     c1, c2 = st.columns([3, 2])
     with c1:
-        chart(shared_figure(("mn_confusion", run["id"]), version, lambda: figures.confusion_matrix(s)), "mn_confusion", summaries.confusion(s),
+        chart(shared_figure(("mn_confusion", run["id"]), version, lambda: figures.confusion_matrix(s), live=is_live(runs)), "mn_confusion", summaries.confusion(s),
               [{t("figure.true_digit"): i, **{str(j): n for j, n in enumerate(row)}} for i, row in enumerate(s["confusion"])])
     with c2:
         st.metric(t("mnist.test_accuracy"), f"{100 * s['accuracy']:.2f} %",
                   help=t("mnist.at_step", step=number(step), epoch=s["epoch"]))
         st.metric(t("mnist.test_loss_metric"), fmt(s["loss"]))
-        chart(shared_figure(("mn_per_class", run["id"]), version, lambda: figures.per_class_accuracy(s)), "mn_per_class",
+        chart(shared_figure(("mn_per_class", run["id"]), version, lambda: figures.per_class_accuracy(s), live=is_live(runs)), "mn_per_class",
               summaries.per_class(s))
     tab1, tab2 = st.tabs([t("mnist.tab_digits"), t("mnist.tab_mistakes")])
     with tab1:
-        chart(shared_figure(("mn_digits", run["id"]), version, lambda: figures.digits_grid(s["digits"])), "mn_digits",
+        chart(shared_figure(("mn_digits", run["id"]), version, lambda: figures.digits_grid(s["digits"]), live=is_live(runs)), "mn_digits",
               summaries.digits(s["digits"]))
     with tab2:
         if s["mistakes"]:
             chart(shared_figure(("mn_mistakes", run["id"]), version,
-                                lambda: figures.digits_grid(s["mistakes"], title=t("figure.mistakes"))), "mn_mistakes",
+                                lambda: figures.digits_grid(s["mistakes"], title=t("figure.mistakes")), live=is_live(runs)), "mn_mistakes",
                   summaries.digits(s["mistakes"]))
         else:
             st.success(t("mnist.no_mistakes"))

@@ -14,7 +14,7 @@ from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
 from .charts import chart
-from .cache import shared_figure
+from .cache import is_live, shared_figure
 from .live import fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
@@ -85,25 +85,24 @@ def render(runs: list[dict]) -> None:
         diverged = [(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]
         chart(shared_figure(("reg_loss", ids, log_y, smoothing), versions, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=smoothing, y_title=y_title, title=t("figure.loss_while_training"),
-                  markers=diverged)),
+                  markers=diverged), live=is_live(runs)),
               "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), summaries.curve_rows(curves))
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:
         chart(shared_figure(("reg_fit", ids), versions, lambda: figures.regression_fit(
-                  xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes)),
+                  xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes), live=is_live(runs)),
               "reg_fit_chart", summaries.fitted_lines(lines, (slope, intercept)),
               [{axes["x_title"]: x, axes["y_title"]: y} for x, y in zip(xs, ys)])
     snap = snaps[runs[0]["id"]]
     if not multi and snap:
         unit = " (kg)" if configs[0].data != "custom" else ""
         chart(shared_figure(("reg_resid", ids), versions, lambda: figures.residuals(
-                  xs, snap[1]["residuals"], x_title=axes["x_title"], y_title=t("figure.residual_axis") + unit)),
+                  xs, snap[1]["residuals"], x_title=axes["x_title"], y_title=t("figure.residual_axis") + unit), live=is_live(runs)),
               "reg_resid_chart",
               summaries.residuals(xs, snap[1]["residuals"]),
               [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
     st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
-    landscape.section(runs, configs, labels)
 
 
 @functools.lru_cache(maxsize=256)
@@ -145,3 +144,4 @@ def preview(config: RegressionConfig) -> None:
 
 def show(run_ids: list[str]) -> None:
     live(run_ids, render, task="regression")
+    landscape.live_section(run_ids)  # its own fragment: the path grows at its own, slower pace

@@ -19,7 +19,14 @@ def main(argv: list[str]) -> int:
     if service.executor is not None:
         # The port opens once the workers are warm: the first Start after a restart trains at once.
         service.executor.wait_ready(timeout=120)
+    import gc
+
     from streamlit.web import cli as streamlit_cli
+
+    # torch, plotly and the warm caches are here for good: move them out of the collector's sight,
+    # so each automatic collection walks only what the sessions allocate.
+    gc.collect()
+    gc.freeze()
 
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return streamlit_cli.main()

@@ -29,8 +29,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, home: Path, data: Path | None, env_extra: dict | None = None):
-        self.home, self.data, self.env_extra = home, data, env_extra or {}
+    def __init__(self, home: Path, data: Path | None, env_extra: dict | None = None, root: Path = ROOT):
+        self.home, self.data, self.env_extra, self.root = home, data, env_extra or {}, root
         self.proc = None
         self.port = None
 
@@ -47,7 +47,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "losslab", "serve", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

@@ -1,0 +1,87 @@
+"""`python -m losslab serve --servers N`: N Streamlit processes on one LOSSLAB_HOME behind HAProxy,
+served under a base path (default /losslab/). The first process owns the worker pool (workers.lock);
+the others queue runs into the same store, so any replica shows any run.
+
+Streamlit-free and torch-free: it only starts processes, writes the proxy's config from
+deploy/haproxy.cfg, and stops everything when it is stopped."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from string import Template
+
+from .jobs.store import home_dir
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "deploy" / "haproxy.cfg"
+
+
+def render_config(port: int, base: str, backends: list[int], bind: str = "0.0.0.0") -> str:
+    servers = "\n".join(f"    server s{i} 127.0.0.1:{p} check cookie s{i}" for i, p in enumerate(backends, start=1))
+    return Template(TEMPLATE.read_text()).safe_substitute(bind=bind, port=port, base=base, servers=servers)
+
+
+def _wait_healthy(url: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url, timeout=1).read() == b"ok":
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
+def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: str = "0.0.0.0") -> int:
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        print("losslab: --servers needs HAProxy (Debian: apt-get install haproxy); "
+              "or run one server with `python -m losslab serve`.", file=sys.stderr)
+        return 2
+    base = "/" + base.strip("/")
+    backends = [port + 10 + i for i in range(servers)]
+    env = dict(os.environ)
+    # One cookie secret for every replica: a session's XSRF cookie stays valid whichever serves it.
+    env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
+    procs = []
+
+    def stop(*_):
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for i, backend in enumerate(backends):
+        procs.append(subprocess.Popen([sys.executable, "-m", "losslab", "serve", f"--server.port={backend}",
+                                       "--server.address=127.0.0.1", f"--server.baseUrlPath={base.strip('/')}",
+                                       *streamlit_args], cwd=ROOT, env=env))
+        if i == 0:  # the worker pool's owner first: the others must not take the workers lock
+            _wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
+    for backend in backends[1:]:
+        _wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
+    config = home_dir() / "haproxy.cfg"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(render_config(port, base, backends, bind))
+    procs.append(subprocess.Popen([haproxy, "-W", "-db", "-f", str(config)]))
+    print(f"losslab: {servers} servers behind HAProxy at http://{bind}:{port}{base}/", flush=True)
+    while True:  # a replica or the proxy ending ends the whole service (the container restarts it)
+        for p in procs:
+            if p.poll() is not None:
+                print(f"losslab: process {p.args[:4]} ended with {p.returncode}; stopping", file=sys.stderr)
+                stop()
+        time.sleep(1)
