@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import calibration, datasets, snapshots
+from . import calibration, datasets, resume, snapshots
 from .binary_lab import BinaryLab
 from .config import NOISE_PAIRS, BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
 from .models import build_model, build_optimizer
@@ -32,6 +32,13 @@ class Reporter:
 
     def checkpoint(self, step: int, weights: bytes) -> None:
         """Every parameter of the model at `step`, flattened, as float16 bytes (for its landscape slice)."""
+
+    def wants_resume(self, step: int, total_steps: int) -> bool:
+        """Whether to save resume state now (a store does, every ~2 s; in memory there is no restart)."""
+        return False
+
+    def save_resume(self, step: int, state: bytes) -> None:
+        pass
 
 
 class ListReporter(Reporter):
@@ -82,9 +89,11 @@ class _Pacer:
             time.sleep(min(delay, 0.05))
 
 
-def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Callable[[], bool]] = None) -> Result:
+def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Callable[[], bool]] = None,
+          resume_state: Optional[dict] = None) -> Result:
     """One loop for every task: batches come from the task's iterator (one full batch per epoch
-    for regression), each goes through `_step`, and the task decides what to record."""
+    for regression), each goes through `_step`, and the task decides what to record.
+    `resume_state` (resume.unpack of a saved state) continues a run where it was saved."""
     if isinstance(config, StudyConfig):  # a grid of runs: its runner calls this loop once per cell
         from .study_runner import run_study
         return run_study(config, reporter, should_stop)
@@ -96,10 +105,16 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
     opt = build_optimizer(model, config)
     loss_fn, param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
     pacer = _Pacer(config.speed, should_stop)
-    lab.begin(model, reporter)
-    step, epoch, status = 0, 0, "completed"
-    for epoch in range(1, config.epochs + 1):
-        for x, y in lab.batches(epoch):
+    step, epoch, status, first_epoch, skip = 0, 0, "completed", 1, 0
+    if resume_state is None:
+        lab.begin(model, reporter)
+    else:
+        step, first_epoch, skip = resume.restore(resume_state, model, opt, lab)
+    for epoch in range(first_epoch, config.epochs + 1):
+        rng = resume.epoch_rng(lab)  # the batch order of this epoch, for a resume mid-epoch
+        for batch, (x, y) in enumerate(lab.batches(epoch)):
+            if batch < skip:
+                continue  # done before the resume point
             if should_stop():
                 status = "stopped"
                 break
@@ -111,7 +126,10 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
                               seconds=time.perf_counter() - start)
             lab.after_step(model, step, epoch, value, pred, y, reporter)
             reporter.progress(step, lab.total_steps)
+            if reporter.wants_resume(step, lab.total_steps):
+                reporter.save_resume(step, resume.pack(model, opt, lab, step, epoch, batch + 1, rng))
             pacer.wait()
+        skip = 0
         if status == "stopped":
             break
         lab.end_epoch(model, step, epoch, reporter)

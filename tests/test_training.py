@@ -145,3 +145,33 @@ def test_cross_entropy_memorises_noisy_labels_that_mae_resists(real_mnist):
         if loss == "cross_entropy":
             assert shares[-1] > 3 * shares[0]  # the meter rises as CE learns the noise by heart
     assert final["cross_entropy"] > 2 * final["mae_prob"]
+
+
+@pytest.mark.parametrize("kind", ["mnist", "binary"])
+def test_a_run_resumed_mid_epoch_ends_where_an_uninterrupted_run_ends(kind, tiny_mnist):
+    """Resume state saved mid-epoch (model, optimizer, the epoch's batch order) continues the
+    same run: the same losses after the resume point and the same final weights."""
+    from losslab import resume
+    from losslab.config import BinaryConfig
+    from losslab.training import ListReporter
+
+    config = (MnistConfig(train_subset=100, batch_size=10, epochs=3, model="mlp", hidden=8) if kind == "mnist"
+              else BinaryConfig(batch_size=16, epochs=6))
+
+    class SaveAt(ListReporter):
+        state = None
+
+        def wants_resume(self, step, total):
+            return step == 13  # inside the second epoch
+
+        def save_resume(self, step, state):
+            self.state = state
+
+    whole, first = ListReporter(), SaveAt()
+    train(config, whole)
+    train(config, first, should_stop=lambda: first.state is not None)
+    rest = ListReporter()
+    result = train(config, rest, resume_state=resume.unpack(first.state))
+    assert rest.series("train", "loss")[0][0] == 14
+    assert rest.series("train", "loss") == whole.series("train", "loss")[13:]
+    assert result.final["train/loss"] == pytest.approx(whole.series("train", "loss")[-1][1])

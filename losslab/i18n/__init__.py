@@ -149,6 +149,7 @@ def render(stored: Optional[str]) -> str:
         return stored or ""
     try:
         key, values = json.loads(stored[1:])
-        return t(key, **values)
+        # a stored reason inside a stored message (a worker's death inside "not resumed again")
+        return t(key, **{k: render(v) if isinstance(v, str) and v.startswith("@") else v for k, v in values.items()})
     except (ValueError, KeyError, TypeError):
         return stored

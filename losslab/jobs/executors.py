@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Optional, Protocol
 
 from ..i18n import Problem
-from .store import Transaction, connect, now
+from .store import MAX_RESUMES, Transaction, connect, now, requeue
 
 log = logging.getLogger("losslab.executor")
 
@@ -102,13 +102,18 @@ class LocalExecutor:
 
     @staticmethod
     def _fail_runs_of(conn, proc: subprocess.Popen) -> None:
+        """The run of a dead worker resumes from its saved state on another worker, at most
+        MAX_RESUMES times; then it fails with the reason."""
         code = proc.returncode
         key = {-9: "jobs.worker_killed", -15: "jobs.worker_terminated"}.get(code, "jobs.worker_exit")
-        error = Problem(key, code=code).encode()
+        error = Problem("jobs.gave_up", reason=Problem(key, code=code).encode(), times=MAX_RESUMES).encode()
+        mine = ("status = 'running' AND worker LIKE ?", (f"{proc.pid}:%",))
         with Transaction(conn) as c:
-            n = c.execute("UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE status = 'running' AND worker LIKE ?",
-                          (now(), error, f"{proc.pid}:%")).rowcount
-        log.warning("worker %s died (exit code %s); %d run(s) marked failed; starting a new worker", proc.pid, code, n)
+            resumed = requeue(c, *mine)
+            n = c.execute(f"UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE {mine[0]}",
+                          (now(), error, *mine[1])).rowcount
+        log.warning("worker %s died (exit code %s); %d run(s) queued to resume, %d failed; starting a new worker",
+                    proc.pid, code, resumed, n)
 
     def status(self) -> dict:
         with self._lock:

@@ -260,13 +260,16 @@ class JobService:
         return {status: n for status, n in rows}
 
     def recover(self) -> int:
-        """At start-up: runs left `running` by a stopped server or a dead worker become
-        `interrupted` (their committed metrics stay). Queued runs stay queued: they never
-        started, so running them now loses nothing and repeats nothing."""
+        """At start-up: runs left `running` by a stopped server (or ended `interrupted` by their
+        orphaned worker) are queued again and resume from their last saved state, at most
+        MAX_RESUMES times; beyond that, or when a stop was asked for, they end `interrupted`
+        (committed metrics stay). Queued runs stay queued: they never started."""
         with Transaction(self.conn) as c:
-            cur = c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 WHERE status = 'running'",
-                            (now(), store.INTERRUPTED_MESSAGE))
-        return cur.rowcount
+            resumed = store.requeue(c, "(status = 'running' OR (status = 'interrupted' AND error = ?))",
+                                    (store.INTERRUPTED_MESSAGE,))
+            c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 "
+                      "WHERE status = 'running'", (now(), store.INTERRUPTED_MESSAGE))
+        return resumed
 
     def prune(self, owner: Optional[str] = None) -> int:
         """Keep the disk bounded: finished runs beyond the newest N per owner, and finished runs

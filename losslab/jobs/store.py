@@ -20,6 +20,16 @@ SCHEMA_VERSION = 3
 INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
 INTERNAL_ERROR = Problem("jobs.internal").encode()
 FINAL_STATUSES = ("completed", "stopped", "diverged", "failed", "interrupted")
+MAX_RESUMES = 2  # a run is resumed after a restart or a killed worker at most this many times
+
+
+def requeue(c, where: str, params: tuple) -> int:
+    """Runs matching `where` (and not asked to stop) go back to the queue to resume from their
+    saved state (resumed_at: its step, 0 when none was saved yet), while they have resumes left."""
+    return c.execute(
+        "UPDATE runs SET status = 'queued', worker = NULL, error = NULL, attempts = attempts + 1, "
+        "resumed_at = COALESCE((SELECT step FROM resume WHERE resume.run = runs.id), 0), version = version + 1 "
+        f"WHERE {where} AND stop_requested = 0 AND attempts < ?", (*params, MAX_RESUMES)).rowcount
 ACTIVE_STATUSES = ("queued", "running")
 
 SCHEMA = """

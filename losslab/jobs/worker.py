@@ -17,6 +17,7 @@ from pathlib import Path
 from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, connect, encode_value, now
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
+RESUME_SECONDS = 2.0  # resume state at most this often (and every ~5 % of the run at most)
 STOP_CHECK_SECONDS = 0.1
 log = logging.getLogger("losslab.worker")
 
@@ -37,6 +38,8 @@ class DbReporter:
         self.rows: list[tuple] = []
         self.snaps: list[tuple] = []
         self.checkpoints: list[tuple] = []
+        self.resume_state: tuple | None = None
+        self.resume_step, self.last_resume = 0, time.monotonic()
         self.last_flush = self.last_check = time.monotonic()
         self.metrics_committed = False
         self.stop_flag = False
@@ -51,6 +54,15 @@ class DbReporter:
     def checkpoint(self, step, weights):
         self.checkpoints.append((self.run_id, step, weights))
 
+    def wants_resume(self, step, total_steps):
+        # every ~2 s, and at most every ~5 % of the run: a restart repeats little, the store writes little
+        return (time.monotonic() - self.last_resume >= RESUME_SECONDS
+                and step - self.resume_step >= max(1, total_steps // 20))
+
+    def save_resume(self, step, state):
+        self.resume_state, self.resume_step, self.last_resume = (self.run_id, step, state), step, time.monotonic()
+        self.flush()  # with every row up to this step, in one transaction
+
     def progress(self, step, total):
         if not self.metrics_committed and self.rows:  # the first step at once: the chart starts moving
             self.flush()
@@ -63,16 +75,18 @@ class DbReporter:
             self.flush()
 
     def flush(self):
-        if self.rows or self.snaps or self.checkpoints:
+        if self.rows or self.snaps or self.checkpoints or self.resume_state:
             try:
                 with Transaction(self.conn) as c:
                     c.executemany("INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
                     c.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)", self.snaps)
                     c.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", self.checkpoints)
+                    if self.resume_state:
+                        c.execute("INSERT OR REPLACE INTO resume VALUES (?, ?, ?)", self.resume_state)
                     c.execute("UPDATE runs SET version = version + 1 WHERE id = ?", (self.run_id,))
             except sqlite3.IntegrityError:
                 raise RunGone() from None  # foreign key: the run row was deleted
-            self.rows, self.snaps, self.checkpoints = [], [], []
+            self.rows, self.snaps, self.checkpoints, self.resume_state = [], [], [], None
         self.last_flush = time.monotonic()
 
     def should_stop(self) -> bool:
@@ -105,6 +119,8 @@ def claim(conn: sqlite3.Connection, token: str):
 
 def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=None):
     with Transaction(conn) as c:
+        c.execute("DELETE FROM resume WHERE run = ? AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND worker = ? "
+                  "AND status = 'running')", (run_id, run_id, token))  # ended: nothing left to resume
         c.execute("UPDATE runs SET status = ?, ended = ?, error = ?, final = ?, diverged_at = ?, version = version + 1 "
                   "WHERE id = ? AND worker = ? AND status = 'running'",
                   (status, now(), error, json.dumps(final or {}), diverged_at, run_id, token))
@@ -123,7 +139,14 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         if config.task == "slice":
             result = _slice(conn, config, reporter)
         else:
-            result = train(config, reporter, reporter.should_stop)
+            saved = conn.execute("SELECT step, state FROM resume WHERE run = ?", (run_id,)).fetchone()
+            state = None
+            if saved is not None and config.task in ("regression", "mnist", "binary"):
+                from ..resume import unpack
+
+                state = unpack(saved[1])
+                reporter.resume_step = saved[0]
+            result = train(config, reporter, reporter.should_stop, resume_state=state)
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None

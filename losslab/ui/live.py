@@ -155,6 +155,8 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
             step = last_step(run["id"])
         text += " — " + t("live.step_of", step=number(step), total=number(total_steps))
     st.markdown(text + " · " + t("live.run_id", run=run["id"]))
+    if run.get("resumed_at") is not None:
+        st.caption(t("live.resumed", step=number(run["resumed_at"])))
     if run.get("error"):
         (st.warning if run["status"] in ("diverged", "interrupted") else st.error)(run["error"])
 
