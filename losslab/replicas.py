@@ -48,6 +48,9 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
         return 2
     base = "/" + base.strip("/")
     backends = [port + 10 + i for i in range(servers)]
+    # Each replica listens on its own port on loopback: the single-server flags (the image's CMD) give way.
+    own = ("--server.port", "--server.address", "--server.baseUrlPath")
+    streamlit_args = [a for a in streamlit_args if not a.startswith(own)]
     env = dict(os.environ)
     # One cookie secret for every replica: a session's XSRF cookie stays valid whichever serves it.
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))

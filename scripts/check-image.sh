@@ -45,10 +45,25 @@ if docker info >/dev/null 2>&1; then
   echo "== docker build"
   docker build -t losslab:check "${ARGS[@]}" .
   docker rm -f losslab-check >/dev/null 2>&1 || true
-  docker run -d --name losslab-check -p "$PORT:8501" losslab:check
+  docker volume rm -f losslab-check-data >/dev/null 2>&1 || true
+  docker run -d --name losslab-check -p "$PORT:8501" -v losslab-check-data:/data losslab:check
   probe
   docker inspect --format 'container health: {{.State.Health.Status}}' losslab-check || true
+  echo "== the /data volume: a run trained in the container survives a container restart"
+  run=$(docker exec losslab-check python -c "
+from losslab.jobs.service import get_service
+from losslab.config import RegressionConfig
+s = get_service(); r = s.submit(RegressionConfig(epochs=300), 'check-image'); s.wait(r, 120); print(r)" | tail -1)
+  docker restart losslab-check >/dev/null
+  probe
+  if docker exec losslab-check python -m losslab runs show "$run" | grep -q completed; then
+    echo "/data: run $run still there, completed, after the restart"
+  else
+    echo "/data: run $run LOST after the restart" >&2; docker rm -f losslab-check; exit 1
+  fi
+  echo "owner of /data inside: $(docker exec losslab-check stat -c %U /data) (non-root: $(docker exec losslab-check id -un))"
   docker rm -f losslab-check
+  docker volume rm -f losslab-check-data >/dev/null
   exit 0
 fi
 
