@@ -142,13 +142,14 @@ async def viewer(url: str, run_id: str, until: float, results: dict, delay: floa
             results["first_bytes"].append(s.bytes)
             start_bytes, t0 = s.bytes, time.monotonic()
             await s.watch(until=until)
+            results["polls"].append(s.polls)
             results["rate"].append((s.bytes - start_bytes) / max(1e-9, time.monotonic() - t0))
     except Exception as exc:
         results["errors"].append(f"viewer: {type(exc).__name__}: {exc}")
 
 
 async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) -> tuple[dict, dict]:
-    results = {"open": [], "first_bytes": [], "rate": [], "errors": []}
+    results = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": []}
     until = time.monotonic() + seconds
     tasks = [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
     class_results = None
@@ -158,13 +159,52 @@ async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) 
     return results, (await class_results if class_results else None)
 
 
+class Replicated:
+    """`python -m losslab serve --servers N` (HAProxy in front) on a free port, as a class server runs it."""
+
+    def __init__(self, home: Path, servers: int, env_extra: dict, root: Path):
+        import subprocess
+
+        from tests.e2e.conftest import free_port
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}/losslab"
+        env = dict(os.environ, LOSSLAB_HOME=str(home), LOSSLAB_WORKERS="2", **env_extra)
+        self.log = open(home / "serve.log", "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "losslab", "serve", "--servers", str(servers), "--port",
+                                      str(port), "--base-path", "losslab", "--server.headless=true"], cwd=root, env=env,
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("the replicated service did not start")
+
+    def pids(self) -> list[int]:
+        """The Streamlit processes and HAProxy (not the training workers)."""
+        return children(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+        self.log.close()
+
+
 def lecture_main(args) -> None:
     from losslab.config import RegressionConfig
 
     for v in args.viewers:
         with tempfile.TemporaryDirectory() as tmp:
             token = "bench-admin-token-123456"
-            srv = Server(Path(tmp), None, {"LOSSLAB_ADMIN_TOKEN": token}, root=Path(args.app_root)).start()
+            if args.servers > 1:
+                srv = Replicated(Path(tmp), args.servers, {"LOSSLAB_ADMIN_TOKEN": token}, Path(args.app_root))
+                server_pids = srv.pids
+            else:
+                srv = Server(Path(tmp), None, {"LOSSLAB_ADMIN_TOKEN": token}, root=Path(args.app_root)).start()
+                server_pids = lambda: [srv.proc.pid]  # noqa: E731
             os.environ["LOSSLAB_ADMIN_TOKEN"] = token
             service = JobService(Path(tmp) / "losslab.sqlite3")
             run_id = service.submit(RegressionConfig(epochs=100_000, speed=200), "the-lecturer-owner-token")
@@ -173,7 +213,7 @@ def lecture_main(args) -> None:
             time.sleep(2)
             sampler = Sampler(srv.url, srv.proc.pid)
             sampler.start()
-            cpu0, t0 = cpu_seconds([srv.proc.pid]), time.perf_counter()
+            cpu0, t0 = cpu_seconds(server_pids()), time.perf_counter()
             try:
                 results, class_results = asyncio.run(asyncio.wait_for(
                     lecture(srv.url, run_id, v, args.seconds, args.with_students), timeout=1800))
@@ -181,13 +221,15 @@ def lecture_main(args) -> None:
                 sampler.done.set()
                 sampler.join()
             wall = time.perf_counter() - t0
-            cpu = cpu_seconds([srv.proc.pid]) - cpu0
+            cpu = cpu_seconds(server_pids()) - cpu0
             service.stop(run_id, "the-lecturer-owner-token")
             srv.stop()
             rate = sorted(results["rate"])
+            polls = sum(results["polls"])
             print(f"{v} viewers of one pinned run" + (f" + {args.with_students} students training" if args.with_students else "")
-                  + f", {args.seconds:.0f} s, server at {args.app_root}")
-            print(f"  server CPU: {cpu / wall:.3f} s per wall second (workers excluded)")
+                  + f", {args.seconds:.0f} s, {args.servers} server process(es), code at {args.app_root}")
+            print(f"  server CPU: {cpu / wall:.3f} s per wall second (workers excluded); {polls} polls served, "
+                  f"{1000 * cpu / max(1, polls + v):.1f} ms of server CPU per poll or page load")
             print(f"  page load (the run's link): p50 {pct(results['open'], 0.5):.2f} s, p95 {pct(results['open'], 0.95):.2f} s")
             print(f"  bytes sent per viewer per second while polling: median {pct(rate, 0.5) / 1000:.1f} KB/s; "
                   f"first load {pct(results['first_bytes'], 0.5) / 1000:.0f} KB")
@@ -212,6 +254,7 @@ def main() -> None:
     parser.add_argument("--with-students", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
+    parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
     args = parser.parse_args()
     if args.viewers:
         lecture_main(args)

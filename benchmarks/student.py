@@ -28,6 +28,8 @@ class Student:
         self.auto: dict[str, float] = {}    # fragment id -> interval (s)
         self.page_hash = ""                 # the page the server resolved, sent back like the frontend does
         self.bytes = 0                      # everything the server sent this session
+        self.polls = 0                      # fragment reruns answered while watching
+        self.due: dict[str, float] = {}     # fragment id -> when the browser would poll it next
 
     async def __aenter__(self):
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=2**26,
@@ -120,9 +122,16 @@ class Student:
                 await asyncio.sleep(1.0)
                 await self.open(self.page, self.query)
                 continue
-            fragment_id, interval = next(iter(self.auto.items()))
-            await asyncio.sleep(interval)
+            # every polling fragment at its own interval, as the browser does (the live view each
+            # second or two, the landscape every 2 s): the soonest one next
+            now = time.monotonic()
+            for fid, interval in self.auto.items():
+                self.due.setdefault(fid, now + interval)
+            fragment_id = min((f for f in self.due if f in self.auto), key=self.due.get)
+            await asyncio.sleep(max(0.0, self.due[fragment_id] - time.monotonic()))
+            self.due[fragment_id] = time.monotonic() + self.auto[fragment_id]
             self.texts = []
             await self._send(fragment_id=fragment_id)
             await self._until_finished(300)
+            self.polls += 1
         return self.status()

@@ -12,9 +12,11 @@ from typing import Callable, Optional
 
 import torch
 
-from . import calibration, datasets, resume, snapshots
+from . import calibration, resume, snapshots
 from .binary_lab import BinaryLab
-from .config import NOISE_PAIRS, BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
+from .lab_data import (HELD_OUT, MEMO_SAMPLE, MnistData, initial_line, mnist_data,  # noqa: F401 (the labs' data)
+                       regression_data, regression_points)
+from .config import BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
 from .models import build_model, build_optimizer
 
 
@@ -269,83 +271,3 @@ CHECKPOINTS = 50  # weight checkpoints per MNIST run (every ~2 %): the trajector
 
 def flat_weights(model) -> bytes:
     return torch.nn.utils.parameters_to_vector(model.parameters()).detach().to(torch.float16).numpy().tobytes()
-
-
-def regression_data(config: RegressionConfig):
-    """The (x, y) tensors a regression config describes, shape (n, 1) each."""
-    if config.data == "custom":
-        pts = torch.tensor(config.points, dtype=torch.float32)
-        x, y = pts[:, :1], pts[:, 1:]
-    elif config.data == "synthetic":
-        x, y = datasets.synthetic_line(config.n_points, 0.75, -64.4, 3.0, config.seed)
-    else:
-        x, y = datasets.seed_points()
-    x, y = datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
-    if config.x_scale == "standardised":  # population sd: mean z² = 1, so MSE's Hessian is 2·I and κ = 1
-        x = (x - x.mean()) / (x.std(unbiased=False) or 1.0)
-    return x, y
-
-
-HELD_OUT = 5_000  # training images that fit the temperature of a finished MNIST run
-MEMO_SAMPLE = 5_000  # noisy-label images the memorisation meter looks at (a bounded cost per evaluation)
-
-
-@dataclass(frozen=True)
-class MnistData:
-    """train_x and test_x are the shared (memory-mapped) tensors of every image; a run trains on
-    `rows` of train_x, whose labels (after the run's label noise) are train_y, in the same order."""
-
-    train_x: "torch.Tensor"
-    rows: "torch.Tensor"
-    train_y: "torch.Tensor"
-    test_x: "torch.Tensor"
-    test_y: "torch.Tensor"
-    # Training images for temperature scaling, with their true labels: ones the run did not train on
-    # when it used a subset (`held_unseen`), else a seeded sample of the images it trained on.
-    held_rows: "torch.Tensor" = None
-    held_y: "torch.Tensor" = None
-    held_unseen: bool = False
-    # Positions (into rows/train_y) of up to MEMO_SAMPLE images whose label the noise changed.
-    noisy: "torch.Tensor" = None
-
-
-def mnist_data(config: MnistConfig) -> MnistData:
-    """The rows a config trains on (the seeded subset) and their labels (seeded label noise).
-    No image is copied: batches gather their rows from the shared tensor."""
-    train_x, train_y, test_x, test_y = datasets.mnist_tensors()
-    g = torch.Generator().manual_seed(config.seed)
-    rows = torch.arange(len(train_x))
-    if config.train_subset:
-        perm = torch.randperm(len(train_x), generator=g)
-        rows = perm[: config.train_subset]
-        held = perm[config.train_subset: config.train_subset + HELD_OUT]
-    else:  # every image trains: sample the calibration split with its own generator (training's RNG untouched)
-        held = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(config.seed + 1))[:HELD_OUT]
-    unseen = bool(config.train_subset) and len(held) > 0
-    if not len(held):
-        held = rows[:HELD_OUT]
-    labels = train_y[rows].clone()
-    if config.label_noise > 0 and config.noise_kind == "pairs":
-        for source, target in NOISE_PAIRS.items():  # this share of each source class becomes its look-alike
-            of_class = (train_y[rows] == source).nonzero().flatten()
-            which = of_class[torch.randperm(len(of_class), generator=g)[:round(len(of_class) * config.label_noise / 100)]]
-            labels[which] = target
-    elif config.label_noise > 0:
-        n_noisy = round(len(labels) * config.label_noise / 100)
-        which = torch.randperm(len(labels), generator=g)[:n_noisy]
-        # Shift by 1..9 so a noisy label is always a *wrong* class.
-        labels[which] = (labels[which] + torch.randint(1, 10, (n_noisy,), generator=g)) % 10
-    noisy = (labels != train_y[rows]).nonzero().flatten()[:MEMO_SAMPLE]
-    return MnistData(train_x, rows, labels, test_x, test_y, held, train_y[held], unseen, noisy)
-
-
-def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:
-    """The run's data as plain lists (x, y) and how many of them are not injected outliers."""
-    x, y = regression_data(config)
-    return x.flatten().tolist(), y.flatten().tolist(), len(x) - config.outliers
-
-
-def initial_line(config: RegressionConfig) -> tuple[float, float]:
-    """(slope, intercept) the run will start from: the seed fixes it, whatever the loss."""
-    with torch.random.fork_rng():  # build_model seeds torch; the calling process's RNG stays as it was
-        return snapshots.line_params(build_model(config))

@@ -15,26 +15,10 @@ from pathlib import Path
 from typing import Optional
 
 from ..config import config_from_dict
-from ..i18n import Problem
 from ..series import downsample
 from . import store
+from .housekeeping import Housekeeping, JobError, LimitError, NotAllowed, NotFound  # noqa: F401 (re-exported)
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
-
-
-class JobError(Problem):
-    """A request the service refuses; the message is one sentence for the UI, in its language."""
-
-
-class NotFound(JobError):
-    pass
-
-
-class NotAllowed(JobError):
-    pass
-
-
-class LimitError(JobError):
-    pass
 
 
 class _System:
@@ -64,7 +48,7 @@ def new_run_id() -> str:
     return secrets.token_urlsafe(9)
 
 
-class JobService:
+class JobService(Housekeeping):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
         self.db_path = Path(db_path) if db_path else store.home_dir() / "losslab.sqlite3"
@@ -232,59 +216,6 @@ class JobService:
             row = self.conn.execute("SELECT step, payload FROM snapshots WHERE run = ? ORDER BY step DESC LIMIT 1",
                                     (run_id,)).fetchone()
         return (row[0], json.loads(row[1])) if row else None
-
-    # --- admin, housekeeping --------------------------------------------------------------
-    @staticmethod
-    def is_admin(token: Optional[str]) -> bool:
-        admin = os.environ.get("LOSSLAB_ADMIN_TOKEN", "")
-        return bool(admin) and bool(token) and hmac.compare_digest(admin, token)
-
-    def pin(self, run_id: Optional[str], token: str) -> None:
-        """Share one run with the whole class: every visitor's home page shows it."""
-        if not self.is_admin(token):
-            raise NotAllowed("jobs.pin_not_allowed")
-        with Transaction(self.conn) as c:
-            if run_id is None:
-                c.execute("DELETE FROM settings WHERE key = 'pinned_run'")
-            else:
-                if not c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
-                    raise NotFound("jobs.not_found", run=repr(run_id)[:40])
-                c.execute("INSERT OR REPLACE INTO settings VALUES ('pinned_run', ?)", (run_id,))
-
-    def pinned(self) -> Optional[str]:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = 'pinned_run'").fetchone()
-        return row[0] if row else None
-
-    def counts(self) -> dict:
-        rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
-        return {status: n for status, n in rows}
-
-    def recover(self) -> int:
-        """At start-up: runs left `running` by a stopped server (or ended `interrupted` by their
-        orphaned worker) are queued again and resume from their last saved state, at most
-        MAX_RESUMES times; beyond that, or when a stop was asked for, they end `interrupted`
-        (committed metrics stay). Queued runs stay queued: they never started."""
-        with Transaction(self.conn) as c:
-            resumed = store.requeue(c, "(status = 'running' OR (status = 'interrupted' AND error = ?))",
-                                    (store.INTERRUPTED_MESSAGE,))
-            c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 "
-                      "WHERE status = 'running'", (now(), store.INTERRUPTED_MESSAGE))
-        return resumed
-
-    def prune(self, owner: Optional[str] = None) -> int:
-        """Keep the disk bounded: finished runs beyond the newest N per owner, and finished runs
-        older than the retention period, are deleted."""
-        cutoff = now() - self.retention_hours * 3600
-        final = ",".join(f"'{s}'" for s in FINAL_STATUSES)
-        with Transaction(self.conn) as c:
-            deleted = c.execute(f"DELETE FROM runs WHERE status IN ({final}) AND created < ?", (cutoff,)).rowcount
-            owners = [owner] if owner else [r[0] for r in c.execute("SELECT DISTINCT owner FROM runs")]
-            for o in owners:
-                deleted += c.execute(
-                    f"DELETE FROM runs WHERE owner = ? AND status IN ({final}) AND id NOT IN "
-                    "(SELECT id FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?)",
-                    (o, o, self.keep_per_owner)).rowcount
-        return deleted
 
     def wait(self, run_id: str, timeout: float = 60.0, statuses=FINAL_STATUSES) -> dict:
         """Block until the run reaches one of `statuses` (for the CLI, tests and benchmarks)."""

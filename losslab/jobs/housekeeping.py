@@ -1,0 +1,85 @@
+"""The job service's housekeeping: the lecturer's admin token and shared run, the counts on the
+lecturer's page, recovery at start-up (resume what a restart interrupted), pruning old runs;
+and the service's refusals (one sentence each, in the reader's language)."""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Optional
+
+from ..i18n import Problem
+from . import store
+from .store import FINAL_STATUSES, Transaction, now
+
+
+class JobError(Problem):
+    """A request the service refuses; the message is one sentence for the UI, in its language."""
+
+
+class NotFound(JobError):
+    pass
+
+
+class NotAllowed(JobError):
+    pass
+
+
+class LimitError(JobError):
+    pass
+
+
+class Housekeeping:
+    """Mixed into JobService (which provides `conn`, `retention_hours`, `keep_per_owner`)."""
+
+    @staticmethod
+    def is_admin(token: Optional[str]) -> bool:
+        admin = os.environ.get("LOSSLAB_ADMIN_TOKEN", "")
+        return bool(admin) and bool(token) and hmac.compare_digest(admin, token)
+
+    def pin(self, run_id: Optional[str], token: str) -> None:
+        """Share one run with the whole class: every visitor's home page shows it."""
+        if not self.is_admin(token):
+            raise NotAllowed("jobs.pin_not_allowed")
+        with Transaction(self.conn) as c:
+            if run_id is None:
+                c.execute("DELETE FROM settings WHERE key = 'pinned_run'")
+            else:
+                if not c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+                    raise NotFound("jobs.not_found", run=repr(run_id)[:40])
+                c.execute("INSERT OR REPLACE INTO settings VALUES ('pinned_run', ?)", (run_id,))
+
+    def pinned(self) -> Optional[str]:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = 'pinned_run'").fetchone()
+        return row[0] if row else None
+
+    def counts(self) -> dict:
+        rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
+        return {status: n for status, n in rows}
+
+    def recover(self) -> int:
+        """At start-up: runs left `running` by a stopped server (or ended `interrupted` by their
+        orphaned worker) are queued again and resume from their last saved state, at most
+        MAX_RESUMES times; beyond that, or when a stop was asked for, they end `interrupted`
+        (committed metrics stay). Queued runs stay queued: they never started."""
+        with Transaction(self.conn) as c:
+            resumed = store.requeue(c, "(status = 'running' OR (status = 'interrupted' AND error = ?))",
+                                    (store.INTERRUPTED_MESSAGE,))
+            c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 "
+                      "WHERE status = 'running'", (now(), store.INTERRUPTED_MESSAGE))
+        return resumed
+
+    def prune(self, owner: Optional[str] = None) -> int:
+        """Keep the disk bounded: finished runs beyond the newest N per owner, and finished runs
+        older than the retention period, are deleted."""
+        cutoff = now() - self.retention_hours * 3600
+        final = ",".join(f"'{s}'" for s in FINAL_STATUSES)
+        with Transaction(self.conn) as c:
+            deleted = c.execute(f"DELETE FROM runs WHERE status IN ({final}) AND created < ?", (cutoff,)).rowcount
+            owners = [owner] if owner else [r[0] for r in c.execute("SELECT DISTINCT owner FROM runs")]
+            for o in owners:
+                deleted += c.execute(
+                    f"DELETE FROM runs WHERE owner = ? AND status IN ({final}) AND id NOT IN "
+                    "(SELECT id FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?)",
+                    (o, o, self.keep_per_owner)).rowcount
+        return deleted
