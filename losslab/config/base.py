@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from typing import ClassVar
 
 from .. import fields, losses, models
@@ -63,6 +64,20 @@ NOISE_PAIRS = {2: 7, 3: 8, 5: 6, 6: 5, 7: 1}
 
 def _noise_kind(shown_when=None):
     return declare("symmetric", str, widget="radio", choices=lambda: ("symmetric", "pairs"), shown_when=shown_when)
+
+
+def check_points(points, columns: int, few_key: str, shape_key: str) -> None:
+    """Uploaded rows for data='custom': at least 2, at most MAX_UPLOAD_ROWS, each `columns` long
+    with finite numbers (the binary lab's third column, the label, must be 0 or 1)."""
+    if not points or len(points) < 2:
+        raise Problem(few_key)
+    if len(points) > MAX_UPLOAD_ROWS:
+        raise Problem("error.points_many", limit=MAX_UPLOAD_ROWS, got=len(points))
+    for p in points:
+        numbers = p[:2]
+        if (len(p) != columns or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers)
+                or (columns == 3 and p[2] not in (0, 1))):
+            raise Problem(shape_key, got=repr(p)[:60])
 
 
 class _Config:

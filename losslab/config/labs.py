@@ -9,7 +9,7 @@ from typing import ClassVar, Optional
 from ..fields import check_number as _check_number
 from ..fields import declare, validate
 from ..i18n import Problem
-from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, _loss, _loss_param, _lr, _momentum, _noise_kind,
+from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, check_points, _loss, _loss_param, _lr, _momentum, _noise_kind,
                    _optimizer, _seed, _speed)
 
 
@@ -41,14 +41,7 @@ class RegressionConfig(_Config):
     def __post_init__(self):
         validate(self)
         if self.data == "custom":
-            pts = self.points
-            if not pts or len(pts) < 2:
-                raise Problem("error.points_few")
-            if len(pts) > MAX_UPLOAD_ROWS:
-                raise Problem("error.points_many", limit=MAX_UPLOAD_ROWS, got=len(pts))
-            for p in pts:
-                if len(p) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in p):
-                    raise Problem("error.points_pairs", got=repr(p)[:60])
+            check_points(self.points, 2, "error.points_few", "error.points_pairs")
         elif self.points is not None:
             raise Problem("error.points_unused")
         self._check_loss()
@@ -128,15 +121,7 @@ class BinaryConfig(_Config):
     def __post_init__(self):
         validate(self)
         if self.data == "custom":
-            pts = self.points
-            if not pts or len(pts) < 2:
-                raise Problem("error.binary_points_few")
-            if len(pts) > MAX_UPLOAD_ROWS:
-                raise Problem("error.points_many", limit=MAX_UPLOAD_ROWS, got=len(pts))
-            for p in pts:
-                if (len(p) != 3 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in p[:2])
-                        or p[2] not in (0, 1)):
-                    raise Problem("error.binary_points", got=repr(p)[:60])
+            check_points(self.points, 3, "error.binary_points_few", "error.binary_points")
         elif self.points is not None:
             raise Problem("error.points_unused")
         self._check_loss()

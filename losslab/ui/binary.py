@@ -10,10 +10,10 @@ from ..config import BinaryConfig, config_from_dict
 from ..figures import summaries
 from ..figures.binary import boundaries, boundary
 from ..i18n import number, t
-from ..losses import LOSSES, losses_for, run_name
+from ..losses import LOSSES, run_name
 from .charts import chart
 from .cache import is_live, shared_figure
-from .live import last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
+from .live import compare_losses, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 from .session import service
 
 MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
@@ -28,13 +28,8 @@ def lesson(config: BinaryConfig, loss: str) -> BinaryConfig:
 
 def actions(config: BinaryConfig | None) -> None:
     start_and_reset("bin", config)
-    with st.expander(t("binary.compare_title"), expanded=False):
-        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for("binary")],
-                               default=["bce_logits", "hinge", "binary_focal"], format_func=lambda n: str(LOSSES[n].label),
-                               key="bin_compare", max_selections=5)
-        st.caption(t("binary.compare_hint"))
-        if st.button(t("regression.compare"), disabled=config is None or not names, key="bin_compare_go"):
-            start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+    compare_losses("bin", "binary", config, ["bce_logits", "hinge", "binary_focal"], t("binary.compare_title"),
+                   t("binary.compare_hint"))
     with st.expander(t("binary.naive_title"), expanded=False):
         st.caption(t("binary.naive_hint"))
         if st.button(t("binary.naive_go"), disabled=config is None, key="bin_naive_go"):

@@ -81,6 +81,18 @@ def start_and_reset(prefix: str, config, ready: bool = True) -> None:
         st.rerun()
 
 
+def compare_losses(prefix: str, task: str, config, default: list[str], title: str, hint: str) -> None:
+    """Compare losses from the same start: the chosen losses, each trained on the same config."""
+    from ..losses import LOSSES, losses_for
+
+    with st.expander(title, expanded=False):
+        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for(task)], default=default,
+                               format_func=lambda n: str(LOSSES[n].label), key=f"{prefix}_compare", max_selections=5)
+        st.caption(hint)
+        if st.button(t("regression.compare"), disabled=config is None or not names, key=f"{prefix}_compare_go"):
+            start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+
+
 def page_runs() -> list[str]:
     """The run ids this page shows (from `?run=`), after saying what is wrong with a bad link."""
     ids, problem = run_ids_from_url()

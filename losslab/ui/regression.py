@@ -8,27 +8,22 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
-from ..losses import LOSSES, losses_for, run_name, unit_of
+from ..losses import LOSSES, run_name, unit_of
 from ..training import initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
 from .charts import chart
 from .cache import is_live, shared_figure
-from .live import fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
-from .session import service
+from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
+                   stop_button)
 
 
 def actions(config: RegressionConfig | None) -> None:
     """Start / Compare / Reset buttons under the form."""
     start_and_reset("reg", config)
-    with st.expander(t("regression.compare_title"), expanded=False):
-        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for("regression")],
-                               default=["mse", "mae", "huber"], format_func=lambda n: str(LOSSES[n].label),
-                               key="reg_compare", max_selections=5)
-        st.caption(t("regression.compare_hint"))
-        if st.button(t("regression.compare"), disabled=config is None or not names, key="reg_compare_go"):
-            start_runs([config.replace(loss=n, loss_param=None) for n in names], label="compare")
+    compare_losses("reg", "regression", config, ["mse", "mae", "huber"], t("regression.compare_title"),
+                   t("regression.compare_hint"))
     with st.expander(t("regression.quantiles_title"), expanded=False):
         st.caption(t("regression.quantiles_hint"))
         if st.button(t("regression.quantiles"), disabled=config is None, key="reg_quantiles_go"):
