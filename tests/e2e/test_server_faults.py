@@ -9,7 +9,7 @@ import time
 import pytest
 
 from losslab.config import RegressionConfig
-from losslab.jobs.service import JobService
+from losslab.jobs.service import SYSTEM, JobService
 from losslab.jobs.store import FINAL_STATUSES
 from tests.conftest import wait_for
 from tests.e2e.conftest import Server
@@ -26,10 +26,10 @@ def open_home(browser, url):
     pg = browser.new_page()
     pg.goto(url)
     pg.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')")
-    pg.close()
+    return pg
 
 
-def test_restart_with_active_runs_every_run_ends_with_metrics(tmp_path, browser):
+def test_restart_with_active_runs_resumes_them_with_their_metrics(tmp_path, browser):
     srv = Server(tmp_path, None).start()
     # This process only queues runs and reads them; the server's workers train them.
     svc = JobService(tmp_path / "losslab.sqlite3", max_per_owner=10)
@@ -40,20 +40,23 @@ def test_restart_with_active_runs_every_run_ends_with_metrics(tmp_path, browser)
     srv.stop(kill=True)  # the server dies without warning, mid-run
     time.sleep(1.0)
     srv.start(port=srv.port)
-    open_home(browser, srv.url)
-    runs = {i: wait(lambda i=i: (r := svc.get(i)) and r["status"] != "running" and r) for i in ids}
-    interrupted = [i for i, r in runs.items() if r["status"] == "interrupted"]
-    assert len(interrupted) >= 2, {i: r["status"] for i, r in runs.items()}
-    for i in interrupted:
-        assert len(svc.metrics(i)["train/loss"][0]) >= before[i] > 0  # committed metrics survive
-        assert "restarted" in runs[i]["error"]
-    for i in ids:  # the queued one runs after the restart; stop it to finish
+    page = open_home(browser, srv.url)
+    # the runs that were training are queued again and go on from their saved state
+    resumed = [i for i in ids if before[i] and wait(lambda i=i: (r := svc.get(i))["attempts"] == 1 and r)]
+    assert len(resumed) >= 2
+    for i in resumed:
+        wait(lambda i=i: len(svc.metrics(i).get("train/loss", ([], []))[0]) > before[i])  # training again
+        steps = svc.metrics(i)["train/loss"][0]
+        assert steps == list(range(1, len(steps) + 1))  # committed metrics survive, nothing twice
+    page.goto(f"{srv.url}/regression?run={resumed[0]}")
+    page.wait_for_function("() => document.body.innerText.includes('Resumed at step')", timeout=30_000)
+    for i in ids:  # stop them to finish
         svc.stop(i, "alice")
         assert wait(lambda i=i: svc.get(i)["status"] in FINAL_STATUSES)
     srv.stop()
 
 
-def test_worker_killed_mid_run_is_reported_and_the_next_run_works(server, page):
+def test_worker_killed_mid_run_resumes_on_a_new_worker_and_says_so(server, page):
     page.goto(f"{server.url}/regression?epochs=100000")
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_url("**run=*")
@@ -61,9 +64,11 @@ def test_worker_killed_mid_run_is_reported_and_the_next_run_works(server, page):
     svc = JobService(server.home / "losslab.sqlite3")
     wait(lambda: svc.metrics(run_id))
     os.kill(int(svc.get(run_id)["worker"].split(":")[0]), signal.SIGKILL)
-    page.wait_for_function("() => document.body.innerText.includes('worker process running this run was killed')",
-                           timeout=30_000)
-    assert svc.get(run_id)["status"] == "failed"
+    page.wait_for_function("() => document.body.innerText.includes('Resumed at step')", timeout=30_000)
+    run = wait(lambda: (r := svc.get(run_id))["status"] == "running" and r["attempts"] == 1 and r)
+    assert run["resumed_at"] is not None
+    svc.stop(run_id, SYSTEM)
+    assert wait(lambda: svc.get(run_id)["status"] == "stopped")
     page.goto(f"{server.url}/regression?epochs=500")
     page.get_by_role("button", name="▶ Start").click()
     page.wait_for_function("() => /completed/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
