@@ -12,7 +12,7 @@ from tests.e2e.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["", "regression", "mnist", "explorer", "runs", "admin"]
+PAGES = ["", "regression", "binary", "mnist", "study", "explorer", "runs", "admin"]
 
 
 def settled(page) -> None:
@@ -37,15 +37,20 @@ def serious(page) -> list[str]:
 
 @pytest.fixture(scope="module")
 def finished_runs(server):
-    """A finished comparison and (with real MNIST) a finished MNIST run, so charts are on the pages."""
-    from losslab.config import MnistConfig, RegressionConfig
+    """Finished comparisons (regression, binary) and, with real MNIST, a finished MNIST run and
+    noise study, so charts are on the pages."""
+    from losslab.config import BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
     from losslab.jobs.service import JobService
 
     svc = JobService(server.home / "losslab.sqlite3", max_per_owner=10)
     ids = {"regression": [svc.submit(RegressionConfig(loss=n, outliers=3, epochs=1500), "a11y-owner-token-0123456789")
                           for n in ("mse", "mae", "huber")]}
+    ids["binary"] = [svc.submit(BinaryConfig(loss=n, outliers=5, epochs=200), "a11y-owner-token-0123456789")
+                     for n in ("bce_logits", "hinge", "binary_focal")]
     if server.data is not None:
         ids["mnist"] = [svc.submit(MnistConfig(train_subset=2000, epochs=1, eval_every=10), "a11y-owner-token-0123456789")]
+        ids["study"] = [svc.submit(StudyConfig(losses=("cross_entropy", "gce"), noise_rates=(40.0,), epochs=2,
+                                               train_subset=1000), "a11y-owner-token-0123456789")]
     for run_ids in ids.values():
         for run_id in run_ids:
             svc.wait(run_id, timeout=120)
