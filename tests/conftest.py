@@ -102,3 +102,22 @@ def app(page=None, query=None):
             at.query_params.update(query)
         at.run()
     return at
+
+
+@pytest.fixture
+def make_service(tmp_path):
+    """JobServices with real worker processes on a temporary store, closed after the test."""
+    from losslab.jobs.executors import LocalExecutor
+    from losslab.jobs.service import JobService
+
+    made = []
+
+    def make(workers=2, **kw):
+        db = tmp_path / "runs.sqlite3"
+        service = JobService(db, LocalExecutor(db, workers=workers, threads=1), **kw)
+        made.append(service)
+        return service
+
+    yield make
+    for s in made:
+        s.close()
