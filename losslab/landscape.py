@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch.func import vmap
 
+from . import datasets
 from .config import RegressionConfig
 from .training import regression_data
 
@@ -54,11 +55,8 @@ def grid(config: RegressionConfig, slope_range, intercept_range, n: int = 200) -
 
 
 def least_squares(config: RegressionConfig) -> tuple[float, float]:
-    x, y = _data(config)
-    xm, ym = x.mean(), y.mean()
-    var = ((x - xm) ** 2).sum()
-    slope = float(((x - xm) * (y - ym)).sum() / var) if var > 0 else 0.0
-    return slope, float(ym - slope * xm)
+    """The closed-form MSE line of the run's data (datasets.least_squares on them)."""
+    return datasets.least_squares(*_data(config))
 
 
 def own_minimum(config: RegressionConfig, levels: int = 7, n: int = 41) -> tuple[float, float, float]:

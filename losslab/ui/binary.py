@@ -14,7 +14,6 @@ from ..losses import LOSSES, run_name
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import compare_losses, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
-from .session import service
 
 MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
 
@@ -96,7 +95,7 @@ def _steps_per_epoch(run: dict) -> int:
     batch = run["config"].get("batch_size") or 0
     if not batch:
         return 1
-    found = service().latest_snapshot(run["id"], "points")
+    found = latest(run, "points")
     n = len(found[1]["train"]) if found else batch
     return -(-n // batch)
 

@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..figures import presenting
 from ..i18n import current
+from ..jobs.store import ACTIVE_STATUSES
 
 
 class SharedCache:
@@ -55,4 +56,4 @@ def shared_figure(key: tuple, version, build: Callable, live: bool = False):
 
 def is_live(runs: list[dict]) -> bool:
     """Any of these runs still queued or running (its figures may be half a second stale)."""
-    return any(r["status"] in ("queued", "running") for r in runs)
+    return any(r["status"] in ACTIVE_STATUSES for r in runs)

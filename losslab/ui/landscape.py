@@ -26,6 +26,13 @@ from .session import owner, service
 GRID = 80
 
 
+def names(configs: list[RegressionConfig]) -> list[str]:
+    """Each run's legend name in the regression lab; runs of the same loss (the step-size pair)
+    are told apart by η."""
+    base = [run_name(LOSSES[c.loss], c.loss_param) for c in configs]
+    return [b + (f" · η = {c.lr:.4g}" if base.count(b) > 1 else "") for b, c in zip(base, configs)]
+
+
 @functools.lru_cache(maxsize=64)
 def _surface(config_json: str, window_json: str) -> dict:
     config = config_from_json(config_json)
@@ -68,8 +75,6 @@ def live_section(run_ids: list[str]) -> None:
     if not runs:
         return
     configs = [config_from_dict(r["config"]) for r in runs]
-    from .regression import names  # the legend names the lab uses (one place)
-
     labels = names(configs)
     st.subheader(t("landscape.title"))
     st.caption(t("landscape.caption"))

@@ -89,12 +89,12 @@ def render(runs: list[dict]) -> None:
                   summaries.digits(s["mistakes"]))
         else:
             st.success(t("mnist.no_mistakes"))
-    calibration_view(run["id"])
+    calibration_view(run)
 
 
-def calibration_view(run_id: str) -> None:
+def calibration_view(run: dict) -> None:
     """A finished run: can its confidence be trusted? Before and after temperature scaling."""
-    found = service().latest_snapshot(run_id, "calibration")
+    found = latest(run, "calibration")
     if not found:
         return
     c = found[1]

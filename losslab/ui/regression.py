@@ -8,11 +8,12 @@ import streamlit as st
 
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
-from ..losses import LOSSES, run_name, unit_of
+from ..losses import LOSSES, unit_of
 from ..training import initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
+from .landscape import names
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
@@ -31,16 +32,6 @@ def actions(config: RegressionConfig | None) -> None:
 
 
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-def _name(cfg: RegressionConfig) -> str:
-    return run_name(LOSSES[cfg.loss], cfg.loss_param)
-
-
-def names(configs: list[RegressionConfig]) -> list[str]:
-    """Each run's legend name; runs of the same loss (the step-size pair) are told apart by η."""
-    base = [_name(c) for c in configs]
-    return [b + (f" · η = {c.lr:.4g}" if base.count(b) > 1 else "") for b, c in zip(base, configs)]
 
 
 def render(runs: list[dict]) -> None:
