@@ -96,3 +96,10 @@ def test_data_mnist_from_a_folder(real_mnist_dir, tmp_path):
     env = dict(os.environ, LOSSLAB_DATA_DIR=str(tmp_path))
     out = run("data", "mnist", "--from", str(REAL_MNIST), env=env)
     assert out.returncode == 0 and (tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").stat().st_size == 10_008
+
+
+def test_run_ids_never_look_like_command_line_options():
+    from losslab.jobs.service import new_run_id
+
+    ids = [new_run_id() for _ in range(5000)]  # about 1 in 64 random ids started with "-" before
+    assert all(i[0].isalnum() and len(i) == 12 for i in ids)

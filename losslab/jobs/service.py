@@ -44,8 +44,12 @@ def new_owner_token() -> str:
 
 
 def new_run_id() -> str:
-    # 12 url-safe characters (72 random bits): short enough for a link, too many to guess.
-    return secrets.token_urlsafe(9)
+    # 12 url-safe characters (72 random bits): short enough for a link, too many to guess. Never
+    # starting with "-": `python -m losslab runs show -Ab...` would read it as an option.
+    while True:
+        run_id = secrets.token_urlsafe(9)
+        if run_id[0].isalnum():
+            return run_id
 
 
 class JobService(Housekeeping):
