@@ -40,15 +40,6 @@ def test_a_small_net_learns_xor_and_circles(data):
     assert train(config).final["test/accuracy"] >= 0.95
 
 
-def test_naive_bce_diverges_where_bce_with_logits_keeps_training():
-    from losslab.ui.binary import lesson
-
-    naive = train(lesson(BinaryConfig(), "bce"))
-    logits = train(lesson(BinaryConfig(), "bce_logits"))
-    assert naive.status == "diverged" and naive.diverged_at > 1
-    assert logits.status == "completed" and logits.final["train/accuracy"] == 1.0
-
-
 def test_flips_and_outliers_are_seeded_training_only_and_reproducible():
     config = BinaryConfig(flips=20.0, outliers=5, n_points=200)
     a, b = binary_data(config), binary_data(config)

@@ -133,20 +133,6 @@ def test_the_memorisation_meter_watches_only_noisy_runs(tiny_mnist):
     assert clean.series("train", "memorised") == []
 
 
-def test_cross_entropy_memorises_noisy_labels_that_mae_resists(real_mnist):
-    # The lesson of the noise-robust losses, on real digits: 40 % symmetric noise, an MLP, 2,000 images.
-    final = {}
-    for loss in ("cross_entropy", "mae_prob"):
-        rep = ListReporter()
-        train(MnistConfig(model="mlp", hidden=256, loss=loss, label_noise=40, train_subset=2000, epochs=30,
-                          batch_size=32, lr=0.1), rep)
-        shares = [v for _, v in rep.series("train", "memorised")]
-        final[loss] = shares[-1]
-        if loss == "cross_entropy":
-            assert shares[-1] > 3 * shares[0]  # the meter rises as CE learns the noise by heart
-    assert final["cross_entropy"] > 2 * final["mae_prob"]
-
-
 @pytest.mark.parametrize("kind", ["mnist", "binary"])
 def test_a_run_resumed_mid_epoch_ends_where_an_uninterrupted_run_ends(kind, tiny_mnist):
     """Resume state saved mid-epoch (model, optimizer, the epoch's batch order) continues the

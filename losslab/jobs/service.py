@@ -18,6 +18,7 @@ from ..config import config_from_dict
 from ..series import downsample
 from . import store
 from .housekeeping import Housekeeping, JobError, LimitError, NotAllowed, NotFound  # noqa: F401 (re-exported)
+from .lessons import Lessons
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
 
 
@@ -52,7 +53,7 @@ def new_run_id() -> str:
             return run_id
 
 
-class JobService(Housekeeping):
+class JobService(Housekeeping, Lessons):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
         self.db_path = Path(db_path) if db_path else store.home_dir() / "losslab.sqlite3"

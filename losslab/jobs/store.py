@@ -14,8 +14,9 @@ from pathlib import Path
 from ..i18n import Problem, render
 
 # 2: checkpoints (an MNIST run's weight trajectory); 3: runs.version (bumped by every commit of
-# a run's rows: a poll that finds it unchanged does no other work), resume state, attempts.
-SCHEMA_VERSION = 3
+# a run's rows: a poll that finds it unchanged does no other work), resume state, attempts;
+# 4: lessons, the students' answers, revealed lessons, runs found by label.
+SCHEMA_VERSION = 4
 # Stored as catalogue keys (i18n.Problem.encode): each reader sees them in their own language.
 INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
 INTERNAL_ERROR = Problem("jobs.internal").encode()
@@ -83,6 +84,22 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     weights BLOB NOT NULL,           -- every parameter, flattened, float16 (~50 per run)
     PRIMARY KEY (run, step)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS runs_label ON runs(label, created);
+CREATE TABLE IF NOT EXISTS lessons (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,             -- the lecturer's owner token: their runs are highlighted
+    record TEXT NOT NULL,            -- lessons.Lesson.to_record() as JSON
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+    lesson TEXT NOT NULL,            -- a saved lesson's id or a built-in one's
+    owner TEXT NOT NULL,             -- never leaves the server (the export numbers students instead)
+    choice INTEGER NOT NULL,
+    runs TEXT NOT NULL DEFAULT '[]', -- the run ids started with this answer, as JSON
+    time REAL NOT NULL,
+    PRIMARY KEY (lesson, owner)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reveals (lesson TEXT PRIMARY KEY, time REAL NOT NULL);
 """
 
 

@@ -10,19 +10,13 @@ from ..config import BinaryConfig, config_from_dict
 from ..figures import summaries
 from ..figures.binary import boundaries, boundary
 from ..i18n import number, t
+from ..lessons import saturating
 from ..losses import LOSSES, run_name
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import compare_losses, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
 
 MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
-
-
-def lesson(config: BinaryConfig, loss: str) -> BinaryConfig:
-    """Separable blobs and a bold step: the probabilities saturate to exactly 1.0 in float32."""
-    return config.replace(data="blobs", points=None, separation=6.0, spread=0.5, flips=0.0, outliers=0,
-                          model="logistic", features=(), optimizer="adam", lr=0.5, epochs=500, batch_size=0,
-                          loss=loss, loss_param=None)
 
 
 def actions(config: BinaryConfig | None) -> None:
@@ -32,7 +26,7 @@ def actions(config: BinaryConfig | None) -> None:
     with st.expander(t("binary.naive_title"), expanded=False):
         st.caption(t("binary.naive_hint"))
         if st.button(t("binary.naive_go"), disabled=config is None, key="bin_naive_go"):
-            start_runs([lesson(config, "bce"), lesson(config, "bce_logits")], label="naive bce")
+            start_runs([saturating(config, "bce"), saturating(config, "bce_logits")], label="naive bce")
 
 
 def render(runs: list[dict]) -> None:

@@ -1,0 +1,141 @@
+"""The job service's lessons: saved lessons, the students' answers (one per student per lesson,
+given before their run starts), the lecturer's Reveal, and the class's runs of a lesson.
+
+Owner tokens stay here: the histogram is counts, the export numbers students 1, 2, 3 in the
+order they answered, and a gallery run says only whether it is the viewer's or the lecturer's."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Optional
+
+from ..lessons import BUILTIN, Lesson, check_id, make
+from .housekeeping import JobError, NotAllowed, NotFound
+from .store import Transaction, now, run_row
+
+LECTURER = "/lecturer"  # suffix of the label of the lecturer's own runs of a lesson
+
+
+def label(lesson_id: str, lecturer: bool = False) -> str:
+    return f"lesson:{lesson_id}" + (LECTURER if lecturer else "")
+
+
+class Lessons:
+    """Mixed into JobService (which provides `conn`, `submit`, `is_admin`)."""
+
+    def save_lesson(self, record: dict, token: str, owner: str) -> str:
+        """Store a lesson the lecturer made from a lab; returns its id (for `/lesson?l=ID`)."""
+        if not self.is_admin(token):
+            raise NotAllowed("lesson.not_allowed")
+        lesson = make({**record, "id": None}, owner)
+        lesson_id = secrets.token_urlsafe(6).replace("-", "x")  # 8 characters: short enough to read out
+        with Transaction(self.conn) as c:
+            c.execute("INSERT INTO lessons (id, owner, record, created) VALUES (?, ?, ?, ?)",
+                      (lesson_id, owner, json.dumps({**lesson.to_record(), "id": lesson_id}), now()))
+        return lesson_id
+
+    def lesson(self, lesson_id) -> Optional[Lesson]:
+        lesson_id = check_id(lesson_id)
+        if lesson_id is None:
+            return None
+        if lesson_id in BUILTIN:
+            return BUILTIN[lesson_id]
+        row = self.conn.execute("SELECT owner, record FROM lessons WHERE id = ?", (lesson_id,)).fetchone()
+        return make(json.loads(row["record"]), row["owner"]) if row else None
+
+    def saved_lessons(self) -> list[Lesson]:
+        rows = self.conn.execute("SELECT owner, record FROM lessons ORDER BY created DESC").fetchall()
+        return [make(json.loads(r["record"]), r["owner"]) for r in rows]
+
+    def delete_lesson(self, lesson_id: str, token: str) -> None:
+        if not self.is_admin(token):
+            raise NotAllowed("lesson.not_allowed")
+        with Transaction(self.conn) as c:
+            c.execute("DELETE FROM lessons WHERE id = ?", (lesson_id,))
+            c.execute("DELETE FROM answers WHERE lesson = ?", (lesson_id,))
+            c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
+
+    # --- a student's answer and runs -----------------------------------------------------
+    def my_answer(self, lesson_id: str, owner: str) -> Optional[dict]:
+        row = self.conn.execute("SELECT choice, runs FROM answers WHERE lesson = ? AND owner = ?",
+                                (lesson_id, owner)).fetchone()
+        return {"choice": row["choice"], "runs": json.loads(row["runs"])} if row else None
+
+    def start_lesson(self, lesson: Lesson, owner: str, choice: Optional[int] = None, changes: Optional[dict] = None,
+                     lecturer: bool = False) -> list[str]:
+        """A student's Start: their answer is kept first (a prediction is committed before the
+        outcome is seen; a second Start keeps the first answer), then the lesson's runs are queued.
+        The lecturer needs no answer and their runs are marked as theirs."""
+        configs = lesson.configs(changes)  # a change to a hidden field is refused before anything is kept
+        if lesson.question and not lecturer:
+            if not isinstance(choice, int) or not 0 <= choice < len(lesson.choices):
+                raise JobError("lesson.answer_first")
+            with Transaction(self.conn) as c:
+                c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time) VALUES (?, ?, ?, ?)",
+                          (lesson.id, owner, choice, now()))
+        run_ids = []
+        try:
+            for config in configs:
+                run_ids.append(self.submit(config, owner, label=label(lesson.id, lecturer)))
+        finally:
+            if run_ids and lesson.question and not lecturer:
+                with Transaction(self.conn) as c:
+                    old = json.loads(c.execute("SELECT runs FROM answers WHERE lesson = ? AND owner = ?",
+                                               (lesson.id, owner)).fetchone()[0])
+                    c.execute("UPDATE answers SET runs = ? WHERE lesson = ? AND owner = ?",
+                              (json.dumps(old + run_ids), lesson.id, owner))
+        return run_ids
+
+    # --- the lecturer's view -------------------------------------------------------------
+    def histogram(self, lesson: Lesson) -> list[int]:
+        """How many students picked each choice (one indexed scan of this lesson's answers)."""
+        counts = [0] * len(lesson.choices)
+        for choice, n in self.conn.execute("SELECT choice, COUNT(*) FROM answers WHERE lesson = ? GROUP BY choice",
+                                           (lesson.id,)):
+            if 0 <= choice < len(counts):
+                counts[choice] = n
+        return counts
+
+    def reveal(self, lesson_id: str, token: str, revealed: bool = True) -> None:
+        if not self.is_admin(token):
+            raise NotAllowed("lesson.not_allowed")
+        if self.lesson(lesson_id) is None:
+            raise NotFound("lesson.not_found", id=repr(str(lesson_id)[:40]))
+        with Transaction(self.conn) as c:
+            if revealed:
+                c.execute("INSERT OR REPLACE INTO reveals VALUES (?, ?)", (lesson_id, now()))
+            else:
+                c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
+
+    def revealed(self, lesson_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM reveals WHERE lesson = ?", (lesson_id,)).fetchone() is not None
+
+    def lesson_runs(self, lesson: Lesson, viewer: Optional[str] = None) -> list[dict]:
+        """Every run of the lesson, oldest first, each marked `lecturer` (started by the lecturer)."""
+        rows = self.conn.execute("SELECT * FROM runs WHERE label IN (?, ?) ORDER BY created",
+                                 (label(lesson.id), label(lesson.id, True))).fetchall()
+        runs = [run_row(r, viewer) for r in rows]
+        for run in runs:
+            run["lecturer"] = run["label"].endswith(LECTURER)
+        return runs
+
+    def lesson_version(self, lesson: Lesson) -> tuple:
+        """Changes whenever a run of the lesson commits or an answer arrives: the gallery's cache key."""
+        row = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(version), 0) FROM runs WHERE label IN (?, ?)",
+                                (label(lesson.id), label(lesson.id, True))).fetchone()
+        return tuple(row)
+
+    def answers_table(self, lesson: Lesson) -> list[dict]:
+        """The answers for export: a student number (order of answering), the choice, the time and
+        the runs' outcome; never the owner token."""
+        rows = self.conn.execute("SELECT choice, runs, time FROM answers WHERE lesson = ? ORDER BY time",
+                                 (lesson.id,)).fetchall()
+        out = []
+        for n, row in enumerate(rows, 1):
+            runs = [r for r in (self.get(i) for i in json.loads(row["runs"])) if r]
+            out.append({"student": n, "choice": row["choice"], "answered_utc":
+                        datetime.fromtimestamp(row["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                        "runs": " ".join(r["id"] for r in runs), "statuses": " ".join(r["status"] for r in runs)})
+        return out

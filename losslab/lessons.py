@@ -1,0 +1,154 @@
+"""Lessons: a lecturer's prepared demo. A lab, a full config, the controls students may change
+(the rest stay as the lecturer set them, hidden), a title, and optionally a question with answer
+choices that students must answer before they may start (predict, then reveal: Crouch et al.,
+Am. J. Phys. 2004). Built-in lessons ship with losslab, their words in the string catalogue;
+saved lessons live in the run store, their words as the lecturer typed them. Torch-free."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from . import fields
+from .config import CONFIGS, BinaryConfig, MnistConfig, RegressionConfig, config_from_dict
+from .i18n import Problem, t
+from .losses import LOSSES
+
+LESSON_TASKS = ("regression", "binary", "mnist")  # the labs a lesson can open
+MAX_CHOICES = 6
+MAX_TEXT = 300  # characters of a title, a question, a choice, an explanation
+MAX_COMPARE = 5
+_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    config: object                  # a lab's config: every field, as the lecturer set it
+    editable: tuple = ()            # the fields students may change; all others are hidden
+    title: str = ""
+    question: str = ""              # "" = no question: Start is never locked
+    choices: tuple = ()
+    answer: Optional[int] = None    # the index of the right choice, shown on Reveal (None: open question)
+    explanation: str = ""           # what the class should see in the outcome, shown on Reveal
+    compare: tuple = ()             # losses trained side by side from the same start (else the config's own)
+    builtin: bool = False           # words are catalogue keys, rendered in the reader's language
+    owner: Optional[str] = None     # the lecturer's owner token (their runs are highlighted); never shown
+
+    @property
+    def task(self) -> str:
+        return self.config.task
+
+    def text(self, field: str) -> str:
+        value = getattr(self, field)
+        return t(value) if self.builtin and value else value
+
+    def choice_texts(self) -> list[str]:
+        return [t(c) if self.builtin else c for c in self.choices]
+
+    def configs(self, changes: Optional[dict] = None) -> list:
+        """The runs a student's Start queues: the lesson's config with the student's changes to
+        the editable fields (any other change is refused), once per compared loss."""
+        changes = dict(changes or {})
+        locked = sorted(set(changes) - set(self.editable))
+        if locked:
+            raise Problem("lesson.locked_field", field=", ".join(locked))
+        config = self.config.replace(**changes) if changes else self.config
+        if not self.compare:
+            return [config]
+        return [config.replace(loss=name, loss_param=None) for name in self.compare]
+
+    def to_record(self) -> dict:
+        """What the store keeps (a built-in lesson is never stored)."""
+        return {"id": self.id, "config": self.config.to_dict(), "editable": list(self.editable), "title": self.title,
+                "question": self.question, "choices": list(self.choices), "answer": self.answer,
+                "explanation": self.explanation, "compare": list(self.compare)}
+
+
+def editable_fields(task: str) -> list[str]:
+    """The fields a lecturer may hand to students: every field the lab's form shows."""
+    return [name for name, spec in fields.specs(CONFIGS[task]).items() if spec.widget != "none"]
+
+
+def make(record: dict, owner: Optional[str] = None) -> Lesson:
+    """A saved lesson from what the lecturer typed (or the store kept), checked: one sentence per problem."""
+    try:
+        config = config_from_dict(record["config"]) if isinstance(record.get("config"), dict) else record["config"]
+    except KeyError:
+        raise Problem("lesson.no_config") from None
+    if config.task not in LESSON_TASKS:
+        raise Problem("lesson.bad_task", task=config.task, tasks=", ".join(LESSON_TASKS))
+    title = _clean(record.get("title"), "lesson.field_title")
+    if not title:
+        raise Problem("lesson.no_title")
+    question = _clean(record.get("question"), "lesson.field_question")
+    choices = tuple(c for c in (_clean(c, "lesson.field_choice") for c in record.get("choices") or ()) if c)
+    if question and not 2 <= len(choices) <= MAX_CHOICES:
+        raise Problem("lesson.choices_count", low=2, high=MAX_CHOICES, n=len(choices))
+    if not question:
+        choices = ()
+    answer = record.get("answer")
+    if answer is not None and (not choices or not isinstance(answer, int) or not 0 <= answer < len(choices)):
+        raise Problem("lesson.bad_answer", n=len(choices))
+    allowed = editable_fields(config.task)
+    editable = tuple(record.get("editable") or ())
+    unknown = [e for e in editable if e not in allowed]
+    if unknown:
+        raise Problem("lesson.bad_editable", field=", ".join(map(str, unknown)), allowed=", ".join(allowed))
+    compare = tuple(record.get("compare") or ())
+    bad = [c for c in compare if c not in LOSSES or LOSSES[c].task != config.loss_fn.task]
+    if bad or len(compare) > MAX_COMPARE:
+        raise Problem("lesson.bad_compare", loss=", ".join(map(str, bad)) or str(len(compare)), high=MAX_COMPARE)
+    lesson_id = record.get("id") or ""
+    if lesson_id and not _ID_RE.match(lesson_id):
+        raise Problem("lesson.bad_id", id=repr(lesson_id[:40]))
+    return Lesson(id=lesson_id, config=config, editable=editable, title=title, question=question, choices=choices,
+                  answer=answer, explanation=_clean(record.get("explanation"), "lesson.field_explanation"),
+                  compare=compare, owner=owner)
+
+
+def _clean(text, field_key: str) -> str:
+    text = "" if text is None else str(text).strip()
+    if len(text) > MAX_TEXT:
+        raise Problem("lesson.too_long", field=t(field_key), high=MAX_TEXT, n=len(text))
+    return text
+
+
+def _builtin(lesson_id: str, config, n_choices: int, answer: int, editable=(), compare=()) -> Lesson:
+    key = f"lessons.{lesson_id.replace('-', '_')}"
+    return Lesson(id=lesson_id, config=config, editable=tuple(editable), title=f"{key}.title",
+                  question=f"{key}.question", choices=tuple(f"{key}.choice_{i}" for i in range(n_choices)),
+                  answer=answer, explanation=f"{key}.explanation", compare=tuple(compare), builtin=True)
+
+
+def saturating(config: BinaryConfig, loss: Optional[str] = None) -> BinaryConfig:
+    """Separable blobs and a bold step: the probabilities saturate to exactly 1.0 in float32
+    (the binary lab's "naive BCE" demo and the built-in lesson)."""
+    return config.replace(data="blobs", points=None, separation=6.0, spread=0.5, flips=0.0, outliers=0,
+                          model="logistic", features=(), optimizer="adam", lr=0.5, epochs=500, batch_size=0,
+                          **({"loss": loss, "loss_param": None} if loss else {}))
+
+
+# The outcome each text promises is asserted in tests/test_lessons.py on these very configs.
+OUTLIERS = RegressionConfig(outliers=3, outlier_offset=40.0, epochs=3000, lr=0.1, speed=0.0)
+BUILTIN = {lesson.id: lesson for lesson in (
+    # the seed: Adam, MSE, 10,000 steps on raw heights ends on the least-squares line
+    _builtin("seed", RegressionConfig(), 3, 0, editable=("lr", "epochs")),
+    # three points 40 kg up: MSE's line moves most, MAE's least
+    _builtin("outliers", OUTLIERS, 4, 0, editable=("outliers", "outlier_offset"), compare=("mse", "mae", "huber")),
+    # plain SGD at η = 0.0001 on heights in cm: above 2/λmax ≈ 3.2e-5, it diverges
+    _builtin("diverge", RegressionConfig(optimizer="sgd", momentum=0.0, lr=1e-4, epochs=500, speed=0.0), 3, 2,
+             editable=("lr", "x_scale")),
+    # 40 % of the labels wrong: cross-entropy learns them by heart, MAE resists
+    _builtin("noise", MnistConfig(model="mlp", hidden=256, label_noise=40.0, train_subset=2000, epochs=30,
+                                  batch_size=32, lr=0.1), 3, 0, editable=("label_noise",),
+             compare=("cross_entropy", "mae_prob")),
+    # separable blobs, a bold step: p saturates to exactly 1.0 and naive BCE takes log 0
+    _builtin("naive-bce", saturating(BinaryConfig()), 3, 1, compare=("bce", "bce_logits")),
+)}
+
+
+def check_id(lesson_id) -> Optional[str]:
+    """A lesson id from a link, or None when it cannot be one."""
+    return lesson_id if isinstance(lesson_id, str) and _ID_RE.match(lesson_id) else None
