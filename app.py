@@ -12,16 +12,18 @@ from losslab.ui.pages import PAGES, navigation
 from losslab.ui.session import owner, remember_owner, set_on_explorer
 
 # Projector mode starts with the side panel folded: the charts get the whole width of the wall.
+# Embedded in a slide or a course page (`?embed=true`): no menu, no side panel.
 st.set_page_config(page_title="losslab", page_icon="📉", layout="wide",
-                   initial_sidebar_state="collapsed" if style.presenting() else "auto")
+                   initial_sidebar_state="collapsed" if style.presenting() or style.embedded() else "auto")
 language.choose()
 style.apply()
 owner()
 remember_owner()
 
-page = navigation()
+page = navigation(embedded=style.embedded())
 set_on_explorer(page.url_path == PAGES["explorer"].url_path)
-language.switch()
-style.projector_toggle()
-loss_panel()
+if not style.embedded():
+    language.switch()
+    style.projector_toggle()
+    loss_panel()
 page.run()

@@ -3,9 +3,11 @@
 import streamlit as st
 
 from losslab.i18n import t
-from losslab.ui import admin
+from losslab.ui import admin, lecturer
 
 st.title(t("admin.title"))
 if admin.unlock():
+    admin.lock_button()
     admin.overview()
+    lecturer.lessons_panel()
     admin.all_runs()

@@ -5,6 +5,7 @@ import streamlit as st
 from losslab.i18n import t
 from losslab.ui import mnist as lab
 from losslab.ui.controls import loss_card, mnist_controls
+from losslab.ui.lecturer import save_as_lesson
 from losslab.ui.live import lab_layout
 
 st.title(t("mnist.title"))
@@ -16,6 +17,7 @@ def form():
     config = mnist_controls()
     lab.actions(config, ready)
     loss_card(config)
+    save_as_lesson(config)
     return config
 
 

@@ -40,7 +40,7 @@ class Lesson:
     def task(self) -> str:
         return self.config.task
 
-    def text(self, field: str) -> str:
+    def say(self, field: str) -> str:
         value = getattr(self, field)
         return t(value) if self.builtin and value else value
 

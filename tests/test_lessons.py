@@ -41,7 +41,7 @@ def test_outliers_lesson_moves_the_mse_line_most():
 
 def test_diverge_lesson_diverges_and_standardised_heights_converge():
     lesson = BUILTIN["diverge"]
-    assert "η = 0.0001" in lesson.text("question") and lesson.config.lr == 1e-4
+    assert "η = 0.0001" in lesson.say("question") and lesson.config.lr == 1e-4
     result = train(lesson.configs()[0])
     assert result.status == "diverged"
     # the explanation's way out, through the controls the lesson opens

@@ -114,12 +114,18 @@ class Lessons:
 
     def lesson_runs(self, lesson: Lesson, viewer: Optional[str] = None) -> list[dict]:
         """Every run of the lesson, oldest first, each marked `lecturer` (started by the lecturer)."""
-        rows = self.conn.execute("SELECT * FROM runs WHERE label IN (?, ?) ORDER BY created",
+        rows = self.conn.execute("SELECT * FROM runs WHERE label IN (?, ?) ORDER BY created, rowid",
                                  (label(lesson.id), label(lesson.id, True))).fetchall()
         runs = [run_row(r, viewer) for r in rows]
         for run in runs:
             run["lecturer"] = run["label"].endswith(LECTURER)
         return runs
+
+    def my_lesson_runs(self, lesson: Lesson, owner: str) -> list[str]:
+        """The ids of this owner's runs of the lesson, oldest first."""
+        rows = self.conn.execute("SELECT id FROM runs WHERE label IN (?, ?) AND owner = ? ORDER BY created, rowid",
+                                 (label(lesson.id), label(lesson.id, True), owner)).fetchall()
+        return [r[0] for r in rows]
 
     def lesson_version(self, lesson: Lesson) -> tuple:
         """Changes whenever a run of the lesson commits or an answer arrives: the gallery's cache key."""

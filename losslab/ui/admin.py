@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import streamlit as st
 
 from ..i18n import t
+from ..jobs.keyguard import GUARD
 from ..jobs.service import JobError
 from .runs import manage, table
-from .session import is_admin, service
+from .session import client_keys, is_admin, lock, service
 
 
 def unlock() -> bool:
@@ -20,11 +22,20 @@ def unlock() -> bool:
         return True
     token = st.text_input(t("admin.token"), type="password", key="admin_input")
     if token:
-        if service().is_admin(token):
+        ok, wait = GUARD.attempt(token, client_keys())
+        if ok:
             st.session_state["admin_token"] = token
             st.rerun()
-        st.error(t("admin.wrong"))
+        st.error(t("admin.wait", seconds=math.ceil(wait)) if wait else t("admin.wrong"))
     return False
+
+
+def lock_button() -> None:
+    """End the unlock here (a shared lecture-hall PC): the token must be typed again."""
+    if st.button(t("admin.lock"), key="admin_lock", help=t("admin.lock_help")):
+        lock()
+        st.session_state.pop("admin_input", None)
+        st.rerun()
 
 
 def overview() -> None:
@@ -45,6 +56,7 @@ def overview() -> None:
 
 
 def all_runs() -> None:
+    st.header(t("admin.all_runs"))
     runs = service().list_runs(None)
     if not runs:
         st.caption(t("admin.no_runs"))

@@ -32,19 +32,21 @@ PAGES = {
     "binary": PageSpec("app_pages/binary.py", "nav.binary", "🎯", "binary"),
     "mnist": PageSpec("app_pages/mnist.py", "nav.mnist", "🔢", "mnist"),
     "study": PageSpec("app_pages/study.py", "nav.study", "🧪", "study"),
+    "lesson": PageSpec("app_pages/lesson.py", "nav.lesson", "🎓", "lesson"),
     "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
     "runs": PageSpec("app_pages/runs.py", "nav.runs", "🗂️", "runs"),
-    "admin": PageSpec("app_pages/admin.py", "nav.admin", "🎓", "admin"),
+    "admin": PageSpec("app_pages/admin.py", "nav.admin", "🧑‍🏫", "admin"),
 }
 # A run opens in the lab of its task.
 LAB_OF_TASK = {"regression": "regression", "binary": "binary", "mnist": "mnist", "study": "study", "slice": "mnist"}
 
 
-def navigation():
-    """st.navigation over the table; returns the page being visited."""
+def navigation(embedded: bool = False):
+    """st.navigation over the table; returns the page being visited. Embedded in a slide or a
+    course page (`?embed=true`), the menu is hidden: the page still works alone."""
     return st.navigation([
         st.Page(p.path, title=t(p.title), icon=p.icon, default=not p.url_path, **({"url_path": p.url_path} if p.url_path else {}))
-        for p in PAGES.values()])
+        for p in PAGES.values()], position="hidden" if embedded else "sidebar")
 
 
 def path(key: str) -> str:

@@ -14,7 +14,7 @@ from ..jobs.service import JobService, get_service, new_owner_token
 
 COOKIE = "losslab_owner"
 # Query parameters the app itself reads on every page; a lab's form leaves them alone.
-APP_URL_PARAMS = frozenset({"run", "lang", "present"})
+APP_URL_PARAMS = frozenset({"run", "lang", "present", "embed", "l"})
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -35,8 +35,9 @@ def owner() -> str:
 def remember_owner() -> None:
     """Write the owner cookie once per session (a refresh then finds the same runs)."""
     if not st.session_state.get("owner_cookie_set"):
-        st.html(f"<script>document.cookie = '{COOKIE}={owner()}; path=/; max-age=31536000; SameSite=Strict';</script>",
-                unsafe_allow_javascript=True)
+        # Secure when the page came over HTTPS (a lab admin's TLS proxy): never sent in clear then.
+        st.html(f"<script>document.cookie = '{COOKIE}={owner()}; path=/; max-age=31536000; SameSite=Strict'"
+                " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
         st.session_state.owner_cookie_set = True
 
 
@@ -47,6 +48,23 @@ def acting_token() -> str:
 
 def is_admin() -> bool:
     return JobService.is_admin(st.session_state.get("admin_token"))
+
+
+def lock() -> None:
+    """End the lecturer's unlock in this browser session."""
+    st.session_state.pop("admin_token", None)
+
+
+def client_keys() -> list[str]:
+    """Who is trying the admin token, for the limit on wrong tokens: this browser session and its
+    address. Behind our proxy (deploy/haproxy.cfg: option forwardfor) the address is the last
+    X-Forwarded-For entry, the one the proxy itself appended; an earlier entry could be forged."""
+    ss = st.session_state
+    if "guard_session" not in ss:
+        ss.guard_session = new_owner_token()
+    forwarded = (st.context.headers or {}).get("X-Forwarded-For", "")
+    address = forwarded.split(",")[-1].strip() if forwarded else (st.context.ip_address or "")
+    return [f"session:{ss.guard_session}", f"address:{address}" if address else ""]
 
 
 def run_ids_from_url() -> tuple[list[str], str | None]:

@@ -35,6 +35,20 @@ html { font-size: 20px; }
 """
 
 
+EMBED = "embed"
+EMBEDDED = """
+<style>
+/* ?embed=true: inside an iframe on a slide; the page alone, no side panel or its toggle */
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem !important; }
+</style>
+"""
+
+
+def embedded() -> bool:
+    return str(st.query_params.get(EMBED, "")).lower() in ("1", "true", "yes")
+
+
 def presenting() -> bool:
     """Projector mode: `?present=true` in the link, or the toggle (kept in the link too)."""
     return str(st.query_params.get(PRESENT, "")).lower() in ("1", "true", "yes")
@@ -42,7 +56,7 @@ def presenting() -> bool:
 
 def apply() -> None:
     st.session_state[PRESENT] = presenting()
-    st.html(BASE + (PROJECTOR if st.session_state[PRESENT] else ""))
+    st.html(BASE + (PROJECTOR if st.session_state[PRESENT] else "") + (EMBEDDED if embedded() else ""))
     # The page's language for screen readers (Streamlit's <html lang> is always "en").
     lang = st.session_state.get("lang", "en")
     st.html(f"<script>document.documentElement.lang = {lang if lang in ('ko', 'en') else 'en'!r};</script>",

@@ -1,0 +1,112 @@
+"""The lecturer's side of lessons: "Save as lesson" under every lab's form, and on the Lecturer
+page the lesson's link, the live histogram of answers, Reveal, the CSV export and the gallery."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import streamlit as st
+
+from .. import fields
+from ..config import CONFIGS
+from ..i18n import Problem, t
+from ..jobs.service import JobError
+from ..lessons import BUILTIN, LESSON_TASKS, MAX_CHOICES, editable_fields
+from ..losses import LOSSES, losses_for
+from .gallery import POLL_SECONDS, gallery, histogram
+from .pages import PAGES, path
+from .session import is_admin, owner, service
+
+NONE = -1  # "no right answer" in the answer selectbox
+
+
+def save_as_lesson(config) -> None:
+    """Under a lab's form, for the lecturer only: this very config becomes a lesson."""
+    if config is None or not is_admin() or config.task not in LESSON_TASKS:
+        return
+    cls, prefix = CONFIGS[config.task], f"save_{config.task}"
+    with st.expander(t("lecturer.save_title"), expanded=False):
+        st.caption(t("lecturer.save_hint"))
+        title = st.text_input(t("lecturer.title"), key=f"{prefix}_title", max_chars=300)
+        question = st.text_input(t("lecturer.question"), key=f"{prefix}_question", max_chars=300,
+                                 placeholder=t("lecturer.question_placeholder"))
+        choices = [c.strip() for c in st.text_area(t("lecturer.choices", high=MAX_CHOICES), key=f"{prefix}_choices",
+                                                   height=110).splitlines() if c.strip()]
+        answer = st.selectbox(t("lecturer.answer"), [NONE] + list(range(len(choices))), key=f"{prefix}_answer",
+                              format_func=lambda i: t("lecturer.no_answer") if i == NONE else choices[i])
+        explanation = st.text_area(t("lecturer.explanation"), key=f"{prefix}_explanation", height=90)
+        editable = st.multiselect(t("lecturer.editable"), editable_fields(config.task), key=f"{prefix}_editable",
+                                  format_func=lambda n: fields.label(cls, n), help=t("lecturer.editable_help"))
+        compare = st.multiselect(t("lecturer.compare"), [l.name for l in losses_for(config.loss_fn.task)],
+                                 key=f"{prefix}_compare", format_func=lambda n: str(LOSSES[n].label), max_selections=5)
+        if st.button(t("lecturer.save"), key=f"{prefix}_go", type="primary"):
+            record = {"config": config.to_dict(), "title": title, "question": question, "choices": choices,
+                      "answer": None if answer in (NONE, None) or answer >= len(choices) else answer,
+                      "explanation": explanation, "editable": editable, "compare": compare}
+            try:
+                lesson_id = service().save_lesson(record, st.session_state["admin_token"], owner())
+            except (JobError, Problem) as exc:
+                st.error(str(exc))
+                return
+            st.success(t("lecturer.saved", id=lesson_id))
+            st.page_link(path("lesson"), label=t("lecturer.open"), query_params={"l": lesson_id}, icon="🎓")
+
+
+def lessons_panel() -> None:
+    """Pick a lesson; see who answered what (every 2 s), reveal it, export, watch the gallery."""
+    st.header(t("lecturer.lessons"))
+    lessons = list(BUILTIN.values()) + service().saved_lessons()
+    by_id = {lesson.id: lesson for lesson in lessons}
+    chosen = st.selectbox(t("lecturer.pick"), list(by_id), key="lecturer_lesson",
+                          format_func=lambda i: f"{by_id[i].say('title')} ({i})")
+    lesson = by_id[chosen]
+    link = f"{_app_url()}{PAGES['lesson'].url_path}?l={lesson.id}"
+    st.markdown(t("lecturer.link", link=link))
+    st.page_link(path("lesson"), label=t("lecturer.open"), query_params={"l": lesson.id}, icon="🎓")
+    st.caption(t("lecturer.embed", link=f"{link}&embed=true"))
+    if lesson.question:
+        answers(lesson)
+    gallery(lesson, always_poll=True)
+    if not lesson.builtin and st.button(t("lecturer.delete"), key="lecturer_delete"):
+        service().delete_lesson(lesson.id, st.session_state["admin_token"])
+        st.session_state.pop("lecturer_lesson", None)
+        st.rerun()
+
+
+def _app_url() -> str:
+    """This server's address as the lecturer's browser sees it (behind a proxy, with its base
+    path): the page's own URL up to its last segment."""
+    url = (st.context.url or "").split("?")[0]
+    return url.rsplit("/", 1)[0] + "/" if "://" in url else ""
+
+
+def answers(lesson) -> None:
+    revealed = service().revealed(lesson.id)
+    c1, c2 = st.columns(2)
+    if c1.button(t("lecturer.hide") if revealed else t("lecturer.reveal"), key="lecturer_reveal",
+                 type="secondary" if revealed else "primary", width="stretch"):
+        service().reveal(lesson.id, st.session_state["admin_token"], not revealed)
+        st.rerun()
+    c2.download_button(t("lecturer.export"), data=lambda: export_csv(lesson), file_name=f"answers-{lesson.id}.csv",
+                       mime="text/csv", key="lecturer_export", width="stretch", on_click="ignore")
+    st.caption(t("lecturer.revealed") if revealed else t("lecturer.not_revealed"))
+
+    @st.fragment(run_every=POLL_SECONDS)
+    def live_histogram():
+        histogram(lesson, key="lecturer_histogram")
+
+    live_histogram()
+
+
+def export_csv(lesson) -> bytes:
+    """The answers, anonymous: students are numbered in the order they answered."""
+    texts = lesson.choice_texts()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["student", "choice", "choice_text", "right", "answered_utc", "runs", "statuses"])
+    for row in service().answers_table(lesson):
+        writer.writerow([row["student"], row["choice"], texts[row["choice"]],
+                         "" if lesson.answer is None else int(row["choice"] == lesson.answer), row["answered_utc"],
+                         row["runs"], row["statuses"]])
+    return out.getvalue().encode("utf-8-sig")  # with a BOM: Excel then reads Hangul right

@@ -1,0 +1,170 @@
+"""The lesson page (`/lesson?l=ID`): the lecturer's config with only the controls they opened,
+their question, and Start locked until the student has committed to an answer. Then the
+student's own run(s), the outcome once the lecturer reveals it, and the class's gallery."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .. import fields
+from ..config import CONFIGS
+from ..i18n import Problem, t
+from ..jobs.service import JobError
+from ..lessons import BUILTIN, Lesson
+from ..losses import LOSSES, run_name
+from . import binary, mnist, regression
+from .controls import _loss_param, field_widget
+from .gallery import gallery, histogram
+from .pages import path
+from .session import is_admin, owner, service
+
+# Each lab's live view; a lesson opens the one of its config's task.
+SHOW = {"regression": regression.show, "binary": binary.show, "mnist": mnist.show}
+PREVIEW = {"regression": regression.preview}
+
+
+def page() -> None:
+    raw = st.query_params.get("l")
+    lesson = service().lesson(raw) if raw else None
+    if raw and lesson is None:
+        st.warning(t("lesson.not_found", id=repr(raw[:40])))
+    if lesson is None:
+        st.title(t("lesson.list_title"))
+        listing()
+        return
+    view(lesson)
+
+
+def listing() -> None:
+    """Every lesson: the built-in ones first, then the lecturer's, newest first."""
+    st.caption(t("lesson.list_hint"))
+    for lesson in list(BUILTIN.values()) + service().saved_lessons():
+        st.page_link(path("lesson"), label=f"{lesson.say('title')} · {t('nav.' + lesson.task)}",
+                     query_params={"l": lesson.id}, icon="🎓" if lesson.builtin else "📝")
+
+
+def view(lesson: Lesson) -> None:
+    st.title(lesson.say("title"))
+    lecturer = is_admin()
+    answer = service().my_answer(lesson.id, owner()) if lesson.question else None
+    controls, right = st.columns([1, 2.4], gap="large")
+    with controls:
+        changes = editable_controls(lesson)
+        choice = question(lesson, answer, lecturer)
+        start(lesson, changes, choice, answer, lecturer)
+    with right:
+        mine = my_runs(lesson)
+        if mine:
+            show_runs(lesson, mine)
+        else:
+            st.info(t("lesson.before_start"))
+            preview = PREVIEW.get(lesson.task)
+            if preview is not None and changes is not None:
+                preview(lesson.configs(changes)[0])
+        if lesson.question and (answer or lecturer):
+            outcome(lesson, answer)
+    if not lesson.question or answer or lecturer:
+        gallery(lesson)
+
+
+def editable_controls(lesson: Lesson) -> dict | None:
+    """Widgets for the fields the lecturer opened, starting at the lesson's values; the rest are
+    not drawn at all (listed once, so students know what is fixed). None after one sentence when
+    the chosen values do not make a valid config."""
+    cls, prefix = CONFIGS[lesson.task], f"ls_{lesson.id}"
+    values = {name: getattr(lesson.config, name) for name in fields.specs(cls)}
+    changes = {}
+    for name in fields.specs(cls):
+        if name not in lesson.editable or name == "loss_param" or not fields.specs(cls)[name].shown(values):
+            continue
+        st.session_state.setdefault(f"{prefix}_{name}", list(values[name]) if isinstance(values[name], tuple)
+                                    else values[name])
+        changes[name] = values[name] = field_widget(cls, name, prefix)
+    if "loss" in lesson.editable:  # the parameter of whichever loss the student picks
+        if values["loss"] == lesson.config.loss and lesson.config.loss_param is not None:
+            st.session_state.setdefault(f"{prefix}_param_{values['loss']}", lesson.config.loss_param)
+        changes["loss_param"] = _loss_param(values["loss"], prefix, st)
+    fixed = [fields.label(cls, n) for n in fields.specs(cls)
+             if n not in lesson.editable and fields.specs(cls)[n].widget != "none" and fields.specs(cls)[n].shown(values)]
+    if fixed:
+        st.caption(t("lesson.fixed", fields=", ".join(fixed)))
+    try:
+        lesson.configs(changes)
+    except (Problem, ValueError) as exc:
+        st.error(t("error.settings", problem=exc))
+        return None
+    return changes
+
+
+def question(lesson: Lesson, answer: dict | None, lecturer: bool) -> int | None:
+    """The question and its choices (no choice pre-selected); once answered, the answer, fixed."""
+    if not lesson.question:
+        return None
+    texts = lesson.choice_texts()
+    st.markdown(f"**{t('lesson.question_label')}** {lesson.say('question')}")
+    if answer is not None:
+        st.info(t("lesson.your_answer", choice=texts[answer["choice"]]))
+        return answer["choice"]
+    if lecturer:
+        st.caption(t("lesson.lecturer_no_answer"))
+    return st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i], index=None,
+                    key=f"ls_{lesson.id}_choice")
+
+
+def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: dict | None, lecturer: bool) -> None:
+    locked = bool(lesson.question) and choice is None and not lecturer
+    label = t("lesson.start_again") if answer else t("lesson.start_answer") if lesson.question and not lecturer \
+        else t("live.start")
+    ready = lesson.task != "mnist" or mnist.data_ready()
+    if st.button(label, type="primary", disabled=locked or changes is None or not ready, key=f"ls_{lesson.id}_start",
+                 width="stretch"):
+        try:
+            service().start_lesson(lesson, owner(), choice, changes, lecturer=lecturer)
+        except (JobError, Problem) as exc:
+            st.error(str(exc))
+            return
+        st.session_state[f"ls_{lesson.id}_shown"] = 0  # the newest runs
+        st.rerun()
+    if locked:
+        st.caption(t("lesson.locked"))
+
+
+def my_runs(lesson: Lesson) -> list[str]:
+    """This visitor's latest start of the lesson (one run, or one per compared loss)."""
+    ids = service().my_lesson_runs(lesson, owner())
+    return ids[-len(lesson.configs()):]
+
+
+def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
+    if lesson.task == "mnist" and len(run_ids) > 1:
+        # The MNIST view shows one run in full: pick which (the gallery compares them all).
+        runs = service().runs_by_id(run_ids)
+        names = [run_name(LOSSES[r["config"]["loss"]], r["config"].get("loss_param")) for r in runs]
+        i = st.radio(t("lesson.which_run"), range(len(runs)), format_func=lambda k: names[k], horizontal=True,
+                     key=f"ls_{lesson.id}_shown")
+        SHOW["mnist"]([run_ids[i]])
+        return
+    SHOW[lesson.task](run_ids)
+
+
+def outcome(lesson: Lesson, answer: dict | None) -> None:
+    """After the lecturer's Reveal: the right answer and why, next to the student's own."""
+
+    @st.fragment(run_every=2.0 if not service().revealed(lesson.id) else None)
+    def box():
+        if not service().revealed(lesson.id):
+            st.caption(t("lesson.wait_reveal"))
+            return
+        texts = lesson.choice_texts()
+        right = texts[lesson.answer] if lesson.answer is not None else None
+        if answer is not None and lesson.answer is not None:
+            (st.success if answer["choice"] == lesson.answer else st.warning)(
+                t("lesson.right" if answer["choice"] == lesson.answer else "lesson.not_right",
+                  yours=texts[answer["choice"]], right=right))
+        elif right:
+            st.success(t("lesson.answer_was", right=right))
+        if lesson.explanation:
+            st.markdown(lesson.say("explanation"))
+        histogram(lesson, key="ls_histogram")
+
+    box()

@@ -1,0 +1,39 @@
+"""The lecturer's key: wrong tokens are limited per session and per address; the limit holds
+without comparing, and lifts after the window."""
+
+from losslab.jobs.keyguard import KeyGuard
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_the_sixth_wrong_token_within_a_minute_is_refused_unchecked_and_the_right_one_works_after(monkeypatch):
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "the-right-token")
+    clock, compared = Clock(), []
+    from losslab.jobs.housekeeping import Housekeeping
+
+    def check(token):
+        compared.append(token)
+        return Housekeeping.is_admin(token)
+
+    guard = KeyGuard(limit=5, window=60, clock=clock, check=check)
+    keys = ["session:a", "addr:10.0.0.7"]
+    for i in range(5):
+        clock.now += 5
+        assert guard.attempt(f"guess-{i}", keys) == (False, 0.0)
+    assert len(compared) == 5
+    clock.now += 5
+    ok, wait = guard.attempt("guess-5", keys)
+    assert not ok and wait == 35.0 and len(compared) == 5  # refused without being compared
+    ok, wait = guard.attempt("the-right-token", keys)
+    assert not ok and wait > 0 and len(compared) == 5  # even the right token waits
+    # the same address from another session is held too; another address in another session is not
+    assert guard.attempt("guess", ["session:b", "addr:10.0.0.7"])[1] > 0
+    assert guard.attempt("the-right-token", ["session:c", "addr:10.0.0.8"]) == (True, 0.0)
+    clock.now += 35
+    assert guard.attempt("the-right-token", keys) == (True, 0.0)
