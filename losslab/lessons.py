@@ -96,6 +96,8 @@ def make(record: dict, owner: Optional[str] = None) -> Lesson:
     unknown = [e for e in editable if e not in allowed]
     if unknown:
         raise Problem("lesson.bad_editable", field=", ".join(map(str, unknown)), allowed=", ".join(allowed))
+    if "loss" in editable and "loss_param" not in editable:  # a loss chosen by the student brings its own parameter
+        editable += ("loss_param",)
     compare = tuple(record.get("compare") or ())
     bad = [c for c in compare if c not in LOSSES or LOSSES[c].task != config.loss_fn.task]
     if bad or len(compare) > MAX_COMPARE:

@@ -90,8 +90,9 @@ def editable_controls(lesson: Lesson) -> dict | None:
         st.caption(t("lesson.fixed", fields=", ".join(fixed)))
     try:
         lesson.configs(changes)
-    except (Problem, ValueError) as exc:
-        st.error(t("error.settings", problem=exc))
+    except ValueError as exc:  # a lesson's own sentence as it is; a field's range inside "Check the settings"
+        own = isinstance(exc, Problem) and exc.key.startswith("lesson.")
+        st.error(str(exc) if own else t("error.settings", problem=exc))
         return None
     return changes
 

@@ -14,7 +14,7 @@ from ..jobs.service import JobService, get_service, new_owner_token
 
 COOKIE = "losslab_owner"
 # Query parameters the app itself reads on every page; a lab's form leaves them alone.
-APP_URL_PARAMS = frozenset({"run", "lang", "present", "embed", "l"})
+APP_URL_PARAMS = frozenset({"run", "lang", "present", "l"})
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _RUN_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 

@@ -35,7 +35,6 @@ html { font-size: 20px; }
 """
 
 
-EMBED = "embed"
 EMBEDDED = """
 <style>
 /* ?embed=true: inside an iframe on a slide; the page alone, no side panel or its toggle */
@@ -46,7 +45,9 @@ EMBEDDED = """
 
 
 def embedded() -> bool:
-    return str(st.query_params.get(EMBED, "")).lower() in ("1", "true", "yes")
+    """`?embed=true`: Streamlit reserves that parameter (st.query_params never shows it to the
+    app) and reports it as st.context.is_embedded, sent by the browser (tests/e2e/test_lessons.py)."""
+    return bool(st.context.is_embedded)
 
 
 def presenting() -> bool:
