@@ -62,7 +62,7 @@ def gallery_curves(runs: list[dict], groups: list[str], *, title: str, x_title: 
         shown.add(name)
     layout(fig, title, x_title, y_title)
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", dtick=1)  # a label per decade: minor labels crowd a phone's axis
     return fig
 
 
