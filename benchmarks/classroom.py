@@ -13,6 +13,7 @@ p95, and peak memory of the server and its workers. Bounded in time.
     python benchmarks/classroom.py --viewers 1 100 --seconds 30          # a shared run, watched
     python benchmarks/classroom.py --viewers 100 --with-students 30       # both at once
     python benchmarks/classroom.py --viewers 1 100 --app-root /tmp/before # another checkout's server
+    python benchmarks/classroom.py --lesson 40    # a class answering and running one lesson (lesson_hall.py)
 
 With --viewers: the lecturer's run (a long regression run in slow motion) is pinned, V sessions
 open its link (arriving evenly over 10 s) and poll it like the live chart does for --seconds; reports the server process's
@@ -255,7 +256,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
+    parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")
     args = parser.parse_args()
+    if args.lesson:
+        import lesson_hall
+
+        lesson_hall.main(args.lesson, args.app_root)
+        return
     if args.viewers:
         lecture_main(args)
         return

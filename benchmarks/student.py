@@ -30,6 +30,8 @@ class Student:
         self.bytes = 0                      # everything the server sent this session
         self.polls = 0                      # fragment reruns answered while watching
         self.due: dict[str, float] = {}     # fragment id -> when the browser would poll it next
+        self.fields: dict[str, str] = {}    # label -> widget id of radios and text inputs
+        self.states: dict[str, str] = {}    # widget id -> the string value this student set, sent on every rerun
 
     async def __aenter__(self):
         self.ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=2**26,
@@ -47,6 +49,9 @@ class Student:
             cs.page_script_hash = self.page_hash
         if fragment_id:
             cs.fragment_id, cs.is_auto_rerun = fragment_id, True
+        for wid, value in self.states.items():  # like the browser: every value set so far, on every rerun
+            w = cs.widget_states.widgets.add()
+            w.id, w.string_value = wid, value
         if widget_id:
             w = cs.widget_states.widgets.add()
             w.id, w.trigger_value = widget_id, True
@@ -66,9 +71,12 @@ class Student:
                     which = el.WhichOneof("type")
                     if which == "button":
                         self.buttons[el.button.label] = el.button.id
+                    elif which in ("radio", "text_input"):
+                        widget = getattr(el, which)
+                        self.fields[widget.label] = widget.id
                     elif which == "markdown":
                         self.texts.append(el.markdown.body)
-                elif kind == "new_session":
+                elif kind == "new_session" and not fm.metadata.run.fragment_ids:
                     self.auto.clear()  # a full run: only fragments that ask again keep polling
                 elif kind == "navigation":
                     self.page_hash = fm.navigation.page_script_hash
@@ -94,6 +102,14 @@ class Student:
         await self._until_finished(timeout)
         return time.perf_counter() - t0
 
+    async def set(self, label: str, value: str, timeout: float = 300) -> None:
+        """Pick a radio option (by its text) or type into a text input, then rerun as the browser does."""
+        widget_id = next(i for lab, i in self.fields.items() if label in lab)
+        self.states[widget_id] = value
+        self.texts = []
+        await self._send()
+        await self._until_finished(timeout)
+
     async def click(self, label: str, timeout: float = 300) -> None:
         widget_id = next(i for lab, i in self.buttons.items() if label in lab)
         self.texts = []
@@ -111,12 +127,13 @@ class Student:
                     return status
         return ""
 
-    async def watch(self, timeout: float = 900, until: float | None = None) -> str:
+    async def watch(self, timeout: float = 900, until: float | None = None, others_poll: bool = False) -> str:
         """Poll like the live chart does (auto-reruns of its fragment) until the run ends (or the
-        monotonic time `until`)."""
+        monotonic time `until`). others_poll: the page has fragments that poll on after the run
+        ended (a lesson waiting for Reveal), so the run's end is enough."""
         deadline = min(time.monotonic() + timeout, until or float("inf"))
         while time.monotonic() < deadline:
-            if self.status() in FINAL and not self.auto:
+            if self.status() in FINAL and (others_poll or not self.auto):
                 return self.status()
             if not self.auto:  # a full rerun turned polling off, or never on: look once more
                 await asyncio.sleep(1.0)

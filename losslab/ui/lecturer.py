@@ -19,6 +19,8 @@ from .pages import PAGES, path
 from .session import is_admin, owner, service
 
 NONE = -1  # "no right answer" in the answer selectbox
+# One lecturer polls it: every second keeps a new answer's latency under 2 s (benchmarks/classroom.py --lesson).
+HISTOGRAM_SECONDS = 1.0
 
 
 def save_as_lesson(config) -> None:
@@ -58,7 +60,9 @@ def lessons_panel() -> None:
     st.header(t("lecturer.lessons"))
     lessons = list(BUILTIN.values()) + service().saved_lessons()
     by_id = {lesson.id: lesson for lesson in lessons}
-    chosen = st.selectbox(t("lecturer.pick"), list(by_id), key="lecturer_lesson",
+    ids = list(by_id)
+    wanted = st.query_params.get("l")  # /admin?l=ID: the lecturer's bookmark of one lesson's dashboard
+    chosen = st.selectbox(t("lecturer.pick"), ids, key="lecturer_lesson", index=ids.index(wanted) if wanted in ids else 0,
                           format_func=lambda i: f"{by_id[i].say('title')} ({i})")
     lesson = by_id[chosen]
     link = f"{_app_url()}{PAGES['lesson'].url_path}?l={lesson.id}"
@@ -92,7 +96,7 @@ def answers(lesson) -> None:
                        mime="text/csv", key="lecturer_export", width="stretch", on_click="ignore")
     st.caption(t("lecturer.revealed") if revealed else t("lecturer.not_revealed"))
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @st.fragment(run_every=HISTOGRAM_SECONDS)
     def live_histogram():
         histogram(lesson, key="lecturer_histogram")
 
