@@ -12,7 +12,7 @@ from tests.e2e.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-PAGES = ["", "regression", "binary", "mnist", "study", "explorer", "runs", "admin"]
+PAGES = ["", "regression", "binary", "mnist", "study", "lesson", "explorer", "runs", "admin"]
 
 
 def settled(page) -> None:
@@ -68,6 +68,22 @@ def test_no_serious_axe_violation(server, page, finished_runs, path, lang):
     if path in finished_runs:
         page.wait_for_selector(".js-plotly-plot")
         settled(page)
+    assert serious(page) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_lesson_before_and_after_answering(server, page, lang):
+    """The question with Start locked, then the student's run, the waiting outcome and the gallery."""
+    page.goto(f"{server.url}/lesson?l=diverge&lang={lang}")
+    settled(page)
+    assert serious(page) == []
+    page.locator("[data-testid='stRadio'] label").nth(2).click()
+    settled(page)
+    page.locator("[data-testid='stMain'] button[kind='primary']").first.click()
+    page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot")
+    page.wait_for_function("() => /diverged|발산/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
+                           timeout=60_000)
+    settled(page)
     assert serious(page) == []
 
 
