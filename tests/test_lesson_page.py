@@ -81,3 +81,28 @@ def test_the_sixth_wrong_token_waits_even_when_it_is_right(lecturer_env):
     at.text_input(key="admin_input").set_value(SECRET).run()
     assert any("Too many wrong tokens" in e.value for e in at.error)
     assert not any(m.label == "Workers alive" for m in at.metric)
+
+
+def test_the_gallery_stays_under_twenty_thousand_points_whatever_the_class_size(tmp_path, monkeypatch):
+    """Fifty students' 5,000-step runs (250,000 rows, as workers write them): the gallery draws
+    every run, each to its last step, in at most MAX_POINTS points."""
+    from losslab.jobs import service as service_mod
+    from losslab.jobs.service import JobService
+    from losslab.jobs.store import Transaction
+    from losslab.lessons import BUILTIN
+    from losslab.ui.gallery import MAX_POINTS, gallery_runs
+
+    service = JobService(tmp_path / "runs.sqlite3", max_per_owner=5)  # no workers: the rows come from here
+    monkeypatch.setattr(service_mod, "_service", service)
+    lesson = BUILTIN["seed"]
+    for i in range(50):
+        (run_id,) = service.start_lesson(lesson, f"student-{i:02d}-token-abcdefghij", i % 3)
+        with Transaction(service.conn) as c:
+            c.executemany("INSERT INTO metrics VALUES (?, ?, ?, 'train', 'mse', ?, 0)",
+                          [(run_id, s, s, 100.0 / s + i) for s in range(1, 5001)])
+            c.execute("UPDATE runs SET status = 'completed', version = 1 WHERE id = ?", (run_id,))
+    runs, groups = gallery_runs(lesson, service.lesson_runs(lesson))
+    assert len(runs) == 50 and groups == ["MSE (L2)"]
+    assert sum(len(r["steps"]) for r in runs) <= MAX_POINTS
+    assert all(r["steps"][0] == 1 and r["steps"][-1] == 5000 and len(r["steps"]) >= 100 for r in runs)
+    service.close()

@@ -112,7 +112,7 @@ def test_a_saved_lesson_round_trips_and_only_the_lecturer_saves(tmp_path, monkey
     lesson_id = service.save_lesson(RECORD, SECRET, "lecturer-owner-token")
     again = service.lesson(lesson_id)
     assert again.config == BUILTIN["outliers"].config.replace(seed=7)
-    assert (again.editable, again.choices, again.answer, again.owner) == (("loss", "outliers"), ("MSE", "MAE"), 0,
+    assert (again.editable, again.choices, again.answer, again.owner) == (("loss", "outliers", "loss_param"), ("MSE", "MAE"), 0,
                                                                           "lecturer-owner-token")
     assert [l.id for l in service.saved_lessons()] == [lesson_id]
     assert service.lesson("no-such") is None and service.lesson("../x") is None

@@ -2,7 +2,8 @@
 student's run overlaid (loss curves, fitted lines, final accuracies), the lecturer's highlighted.
 
 Each run keeps its loss's colour, dash and marker (series_style); the lecturer's run is drawn
-black and thick, the viewer's own run thick, everyone else's thin and translucent."""
+black and thick, the students' thin and translucent. One figure serves every viewer (nothing
+in it depends on who looks), so the server builds it once per change."""
 
 from __future__ import annotations
 
@@ -42,21 +43,20 @@ def _wrap(text: str, width: int = 22) -> str:
 def _style(run: dict, group: int) -> dict:
     if run.get("lecturer"):
         return {"line": dict(color=LECTURER_COLOR, width=5), "opacity": 1.0}
-    style = series_style(group, width=3.5 if run.get("mine") else 1.2)
-    return {"line": style["line"], "opacity": 1.0 if run.get("mine") else 0.45}
+    return {"line": series_style(group, width=1.5)["line"], "opacity": 0.55}
 
 
-def _legend(run: dict, name: str, you: str, lecturer: str) -> str:
-    return f"{name} ({lecturer})" if run.get("lecturer") else f"{name} ({you})" if run.get("mine") else name
+def _legend(run: dict, name: str, lecturer: str) -> str:
+    return f"{name} ({lecturer})" if run.get("lecturer") else name
 
 
-def gallery_curves(runs: list[dict], groups: list[str], *, title: str, x_title: str, y_title: str, you: str,
-                   lecturer: str, log_y: bool = True) -> go.Figure:
-    """runs: {"group": index into groups, "steps", "values", "mine", "lecturer"}; one legend entry
-    per group (a loss), one for the viewer's run and one for the lecturer's."""
+def gallery_curves(runs: list[dict], groups: list[str], *, title: str, x_title: str, y_title: str, lecturer: str,
+                   log_y: bool = True) -> go.Figure:
+    """runs: {"group": index into groups, "steps", "values", "lecturer"}; one legend entry per
+    group (a loss), and one per loss the lecturer ran."""
     fig, shown = go.Figure(), set()
-    for run in sorted(runs, key=lambda r: (r.get("lecturer", False), r.get("mine", False))):  # highlights on top
-        name = _legend(run, groups[run["group"]], you, lecturer)
+    for run in sorted(runs, key=lambda r: r.get("lecturer", False)):  # highlights on top
+        name = _legend(run, groups[run["group"]], lecturer)
         fig.add_trace(go.Scattergl(x=np.asarray(run["steps"]), y=finite(run["values"]), mode="lines", name=name,
                                    legendgroup=name, showlegend=name not in shown, **_style(run, run["group"])))
         shown.add(name)
@@ -67,15 +67,15 @@ def gallery_curves(runs: list[dict], groups: list[str], *, title: str, x_title: 
 
 
 def gallery_lines(xs, ys, runs: list[dict], groups: list[str], *, title: str, x_title: str, y_title: str,
-                  data_name: str, you: str, lecturer: str) -> go.Figure:
-    """The data once, then every run's final line ({"group", "slope", "intercept", "mine", "lecturer"})."""
+                  data_name: str, lecturer: str) -> go.Figure:
+    """The data once, then every run's line ({"group", "slope", "intercept", "lecturer"})."""
     xs = np.asarray(xs, dtype=float)
     fig = go.Figure(go.Scatter(x=xs, y=np.asarray(ys, dtype=float), mode="markers", name=data_name,
                                marker=dict(color=NEUTRAL, size=8, symbol="circle-open")))
     ends = np.array([xs.min(), xs.max()]) if len(xs) else np.array([0.0, 1.0])
     shown = set()
-    for run in sorted(runs, key=lambda r: (r.get("lecturer", False), r.get("mine", False))):
-        name = _legend(run, groups[run["group"]], you, lecturer)
+    for run in sorted(runs, key=lambda r: r.get("lecturer", False)):
+        name = _legend(run, groups[run["group"]], lecturer)
         fig.add_trace(go.Scatter(x=ends, y=run["slope"] * ends + run["intercept"], mode="lines", name=name,
                                  legendgroup=name, showlegend=name not in shown, **_style(run, run["group"])))
         shown.add(name)
@@ -87,17 +87,17 @@ def gallery_lines(xs, ys, runs: list[dict], groups: list[str], *, title: str, x_
     return fig
 
 
-def accuracy_strip(runs: list[dict], groups: list[str], *, title: str, x_title: str, y_title: str, you: str,
+def accuracy_strip(runs: list[dict], groups: list[str], *, title: str, x_title: str, y_title: str,
                    lecturer: str) -> go.Figure:
     """One dot per run at its final test accuracy (%), a column per loss, jittered so equal
     accuracies stay visible."""
     rng = np.random.default_rng(0)  # the same jitter on every poll: dots do not dance
     fig, shown = go.Figure(), set()
-    for run in sorted(runs, key=lambda r: (r.get("lecturer", False), r.get("mine", False))):
-        name = _legend(run, groups[run["group"]], you, lecturer)
+    for run in sorted(runs, key=lambda r: r.get("lecturer", False)):
+        name = _legend(run, groups[run["group"]], lecturer)
         style = series_style(run["group"])
         color = LECTURER_COLOR if run.get("lecturer") else style["marker"]["color"]
-        size = 18 if run.get("lecturer") or run.get("mine") else 11
+        size = 18 if run.get("lecturer") else 11
         fig.add_trace(go.Scatter(x=[run["group"] + rng.uniform(-0.25, 0.25)], y=[run["accuracy"]], mode="markers",
                                  name=name, legendgroup=name, showlegend=name not in shown,
                                  marker=dict(color=color, size=size, symbol=style["marker"]["symbol"],

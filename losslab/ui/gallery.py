@@ -14,11 +14,11 @@ from ..i18n import t
 from ..lessons import Lesson
 from ..losses import LOSSES, run_name
 from ..series import downsample
-from .cache import is_live
+from .cache import is_live, shared_figure
 from .charts import chart
 from .live import latest, series
 from .regression import _axes, _data
-from .session import owner, service
+from .session import service
 
 MAX_POINTS = 20_000
 POLL_SECONDS = 2.0
@@ -38,9 +38,8 @@ def histogram(lesson: Lesson, key: str) -> list[int]:
     return counts
 
 
-def gallery_runs(lesson: Lesson, mine: set[str]) -> tuple[list[dict], list[str]]:
+def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str]]:
     """Every run of the lesson as the gallery draws it, and the loss names (the groups)."""
-    runs = service().lesson_runs(lesson)
     budget = max(4, MAX_POINTS // max(1, len(runs)))
     key, _ = CURVE[lesson.task]
     groups: list[str] = []
@@ -54,7 +53,7 @@ def gallery_runs(lesson: Lesson, mine: set[str]) -> tuple[list[dict], list[str]]
         steps, values = downsample(*data.get(key, ([], [])), budget)
         accuracy = data.get("test/accuracy", ([], []))[1]
         item = {"id": run["id"], "group": groups.index(name), "steps": steps, "values": values,
-                "mine": run["id"] in mine, "lecturer": run["lecturer"], "status": run["status"],
+                "lecturer": run["lecturer"], "status": run["status"],
                 "accuracy": 100 * accuracy[-1] if accuracy else None}
         if lesson.task == "regression":
             snap = latest(run, "line")
@@ -64,44 +63,47 @@ def gallery_runs(lesson: Lesson, mine: set[str]) -> tuple[list[dict], list[str]]
     return out, groups
 
 
-def gallery(lesson: Lesson, always_poll: bool = False) -> None:
-    """Students see it after they answered (and while their run is live, it follows the class);
-    the lecturer's page polls it all lesson long."""
+def gallery(lesson: Lesson, live: bool = False) -> None:
+    """The lecturer's page follows it live (every 2 s); a student sees it as of their page's last
+    full run (their own run's end brings one) and may refresh it: forty students polling a
+    forty-run figure would cost the server more than the runs themselves. The figures are built
+    once per change of the lesson's runs for everyone (shared_figure)."""
     st.subheader(t("lesson.gallery_title"))
-    first = service().lesson_runs(lesson)
-    polls = always_poll or is_live(first)
 
-    @st.fragment(run_every=POLL_SECONDS if polls else None)
+    @st.fragment(run_every=POLL_SECONDS if live else None)
     def view():
-        mine = set(service().my_lesson_runs(lesson, owner()))
-        runs, groups = gallery_runs(lesson, mine)
+        if not live:
+            st.button(t("lesson.gallery_refresh"), key="ls_gallery_refresh")  # reruns only this fragment
+        all_runs = service().lesson_runs(lesson)
+        version = tuple((r["id"], r.get("version")) for r in all_runs)
+        runs, groups = gallery_runs(lesson, all_runs)
         if not runs:
             st.caption(t("lesson.gallery_empty"))
             return
-        names = dict(you=t("lesson.you"), lecturer=t("lesson.lecturer"))
+        names = dict(lecturer=t("lesson.lecturer"))
         st.caption(t("lesson.gallery_caption", n=len(runs), students=len({r["id"] for r in runs if not r["lecturer"]})))
         key, log_y = CURVE[lesson.task]
         points = sum(len(r["steps"]) for r in runs)
         if lesson.task in ("regression", "binary"):
-            chart(fig.gallery_curves(runs, groups, title=t("lesson.gallery_curves"), x_title=t("figure.step"),
-                                     y_title=t(Y_TITLE[lesson.task]),
-                                     log_y=log_y, **names),
+            chart(shared_figure(("gallery_curves", lesson.id), version, lambda: fig.gallery_curves(
+                      runs, groups, title=t("lesson.gallery_curves"), x_title=t("figure.step"),
+                      y_title=t(Y_TITLE[lesson.task]), log_y=log_y, **names), live=is_live(all_runs)),
                   "ls_gallery_curves", t("lesson.gallery_summary", n=len(runs), points=points))
         if lesson.task == "regression":
             cfg = lesson.config
             xs, ys, _, _ = _data(cfg.to_json())
             lines = [r for r in runs if "slope" in r]
-            chart(fig.gallery_lines(xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"),
-                                    **_axes(cfg), **names),
+            chart(shared_figure(("gallery_lines", lesson.id), version, lambda: fig.gallery_lines(
+                      xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"), **_axes(cfg),
+                      **names), live=is_live(all_runs)),
                   "ls_gallery_lines", t("lesson.lines_summary", n=len(lines)))
         else:
             done = [r for r in runs if r["accuracy"] is not None]
-            chart(fig.accuracy_strip(done, groups, title=t("lesson.gallery_accuracy"), x_title=t("table.loss"),
-                                     y_title=t("figure.accuracy_axis"), **names),
+            chart(shared_figure(("gallery_strip", lesson.id), version, lambda: fig.accuracy_strip(
+                      done, groups, title=t("lesson.gallery_accuracy"), x_title=t("table.loss"),
+                      y_title=t("figure.accuracy_axis"), **names), live=is_live(all_runs)),
                   "ls_gallery_strip", t("lesson.strip_summary", n=len(done)),
                   [{t("table.loss"): groups[r["group"]], t("figure.accuracy_axis"): round(r["accuracy"], 2)}
                    for r in done])
-        if not always_poll and is_live(first) and not any(r["status"] in ("queued", "running") for r in runs):
-            st.rerun()
 
     view()

@@ -71,7 +71,7 @@ def lessons_panel() -> None:
     st.caption(t("lecturer.embed", link=f"{link}&embed=true"))
     if lesson.question:
         answers(lesson)
-    gallery(lesson, always_poll=True)
+    gallery(lesson, live=True)
     if not lesson.builtin and st.button(t("lecturer.delete"), key="lecturer_delete"):
         service().delete_lesson(lesson.id, st.session_state["admin_token"])
         st.session_state.pop("lecturer_lesson", None)
