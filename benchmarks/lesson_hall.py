@@ -45,16 +45,7 @@ async def lecturer(url: str, lesson_id: str, stop: asyncio.Event, seen: list) ->
             if not s.auto:
                 await asyncio.sleep(0.5)
                 continue
-            # every fragment at its own interval, as the browser does (histogram 1 s, gallery 2 s)
-            now = time.monotonic()
-            for fid, interval in s.auto.items():
-                s.due.setdefault(fid, now + interval)
-            fid = min((f for f in s.due if f in s.auto), key=s.due.get)
-            await asyncio.sleep(max(0.0, s.due[fid] - time.monotonic()))
-            s.due[fid] = time.monotonic() + s.auto[fid]
-            s.texts = []
-            await s._send(fragment_id=fid)
-            await s._until_finished(300)
+            await s.poll_next()  # the histogram and the gallery, each at its own interval
             total = _total(s.texts)
             if total is not None:
                 seen.append((time.time(), total))

@@ -139,16 +139,19 @@ class Student:
                 await asyncio.sleep(1.0)
                 await self.open(self.page, self.query)
                 continue
-            # every polling fragment at its own interval, as the browser does (the live view each
-            # second or two, the landscape every 2 s): the soonest one next
-            now = time.monotonic()
-            for fid, interval in self.auto.items():
-                self.due.setdefault(fid, now + interval)
-            fragment_id = min((f for f in self.due if f in self.auto), key=self.due.get)
-            await asyncio.sleep(max(0.0, self.due[fragment_id] - time.monotonic()))
-            self.due[fragment_id] = time.monotonic() + self.auto[fragment_id]
-            self.texts = []
-            await self._send(fragment_id=fragment_id)
-            await self._until_finished(300)
-            self.polls += 1
+            await self.poll_next()
         return self.status()
+
+    async def poll_next(self) -> None:
+        """Every polling fragment at its own interval, as the browser does (the live view each
+        second or two, the landscape every 2 s): the one due soonest, at its time."""
+        now = time.monotonic()
+        for fid, interval in self.auto.items():
+            self.due.setdefault(fid, now + interval)
+        fragment_id = min((f for f in self.due if f in self.auto), key=self.due.get)
+        await asyncio.sleep(max(0.0, self.due[fragment_id] - time.monotonic()))
+        self.due[fragment_id] = time.monotonic() + self.auto[fragment_id]
+        self.texts = []
+        await self._send(fragment_id=fragment_id)
+        await self._until_finished(300)
+        self.polls += 1

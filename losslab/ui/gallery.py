@@ -21,7 +21,7 @@ from .regression import _axes, _data
 from .session import service
 
 MAX_POINTS = 20_000
-POLL_SECONDS = 2.0
+POLL_SECONDS = 3.0  # the lecturer's gallery: a forty-run figure, refreshed less often than the histogram
 CURVE = {"regression": ("train/mse", True), "binary": ("train/loss", True), "mnist": ("test/accuracy", False)}
 Y_TITLE = {"regression": "lesson.curve_mse", "binary": "lesson.curve_loss"}
 
@@ -32,8 +32,9 @@ def histogram(lesson: Lesson, key: str) -> list[int]:
     revealed = service().revealed(lesson.id)
     correct = lesson.answer if revealed else None
     texts = lesson.choice_texts()
-    chart(fig.answers_histogram(texts, counts, correct=correct, title=t("lesson.histogram_title", n=sum(counts)),
-                                x_title=t("lesson.histogram_x"), y_title=t("lesson.histogram_y")), key,
+    chart(shared_figure(("histogram", lesson.id), (tuple(counts), correct), lambda: fig.answers_histogram(
+              texts, counts, correct=correct, title=t("lesson.histogram_title", n=sum(counts)),
+              x_title=t("lesson.histogram_x"), y_title=t("lesson.histogram_y"))), key,
           t("lesson.histogram_summary", parts="; ".join(f"{c}: {n}" for c, n in zip(texts, counts))))
     return counts
 
