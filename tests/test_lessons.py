@@ -156,4 +156,8 @@ def test_histogram_and_export_count_several_owners_and_never_show_a_token(tmp_pa
     assert all(len(row["runs"].split()) == 3 for row in table)  # MSE, MAE and Huber per student
     shown = json.dumps([service.histogram(lesson), table, service.lesson_runs(lesson, viewer=owners[0])])
     assert not any(owner in shown for owner in owners)
+    with pytest.raises(NotAllowed):
+        service.clear_answers(lesson.id, "guess")
+    service.clear_answers(lesson.id, SECRET)  # the next class starts from an empty histogram
+    assert service.histogram(lesson) == [0, 0, 0, 0] and not service.revealed(lesson.id)
     assert service.lesson_version(lesson)[0] == 15  # the gallery's cache key counts every run

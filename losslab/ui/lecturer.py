@@ -73,7 +73,11 @@ def lessons_panel() -> None:
     if lesson.question:
         answers(lesson)
     gallery(lesson, live=True)
-    if not lesson.builtin and st.button(t("lecturer.delete"), key="lecturer_delete"):
+    c1, c2 = st.columns(2)
+    if lesson.question and c1.button(t("lecturer.clear"), key="lecturer_clear", help=t("lecturer.clear_help")):
+        service().clear_answers(lesson.id, st.session_state["admin_token"])
+        st.rerun()
+    if not lesson.builtin and c2.button(t("lecturer.delete"), key="lecturer_delete"):
         service().delete_lesson(lesson.id, st.session_state["admin_token"])
         st.session_state.pop("lecturer_lesson", None)
         st.rerun()
