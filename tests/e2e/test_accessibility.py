@@ -77,7 +77,7 @@ def test_a_lesson_before_and_after_answering(server, page, lang):
     page.goto(f"{server.url}/lesson?l=diverge&lang={lang}")
     settled(page)
     assert serious(page) == []
-    page.locator("[data-testid='stRadio'] label").nth(2).click()
+    page.get_by_text({"en": "No: the loss blows up", "ko": "아니요: 손실이 폭발한다"}[lang], exact=True).click()
     settled(page)
     page.locator("[data-testid='stMain'] button[kind='primary']").first.click()
     page.wait_for_selector("[data-testid='stMain'] .js-plotly-plot")
