@@ -26,7 +26,7 @@ def loop_picture() -> None:
 
 def lab_cards() -> None:
     st.header(t("home.labs"))
-    cards = ["regression", "binary", "mnist", "explorer"]
+    cards = ["regression", "binary", "mnist", "lesson", "explorer"]
     for col, key in zip(st.columns(len(cards)), cards):
         page = PAGES[key]
         with col.container(border=True):
