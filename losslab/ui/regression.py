@@ -88,7 +88,8 @@ def render(runs: list[dict]) -> None:
               "reg_resid_chart",
               summaries.residuals(xs, snap[1]["residuals"]),
               [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
-    st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+    if not is_live(runs):  # its final values exist only at the end; while live it cost a poll 15 % of its time
+        st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
 
 
 @functools.lru_cache(maxsize=256)
