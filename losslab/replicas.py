@@ -24,9 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg"
 
 
-def render_config(port: int, base: str, backends: list[int], bind: str = "0.0.0.0") -> str:
+def render_config(port: int, base: str, backends: list[int], bind: str = "0.0.0.0", tls_cert: str | None = None) -> str:
+    """deploy/haproxy.cfg filled in; with a TLS certificate (PEM, key included) the proxy speaks
+    HTTPS and its sticky cookie is Secure."""
     servers = "\n".join(f"    server s{i} 127.0.0.1:{p} check cookie s{i}" for i, p in enumerate(backends, start=1))
-    return Template(TEMPLATE.read_text()).safe_substitute(bind=bind, port=port, base=base, servers=servers)
+    return Template(TEMPLATE.read_text()).safe_substitute(bind=bind, port=port, base=base, servers=servers,
+                                                          tls=f" ssl crt {tls_cert}" if tls_cert else "",
+                                                          secure=" secure" if tls_cert else "")
 
 
 def _wait_healthy(url: str, timeout: float) -> bool:
@@ -45,6 +49,11 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
     if not Path(haproxy).exists():
         print("losslab: --servers needs HAProxy (Debian: apt-get install haproxy); "
               "or run one server with `python -m losslab serve`.", file=sys.stderr)
+        return 2
+    tls_cert = os.environ.get("LOSSLAB_TLS_CERT") or None
+    if tls_cert and not Path(tls_cert).is_file():
+        print(f"losslab: LOSSLAB_TLS_CERT={tls_cert} is not a file: point it at a PEM holding the certificate "
+              "and its key, or unset it for plain HTTP.", file=sys.stderr)
         return 2
     base = "/" + base.strip("/")
     backends = [port + 10 + i for i in range(servers)]
@@ -79,9 +88,9 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
         _wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
     config = home_dir() / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(render_config(port, base, backends, bind))
+    config.write_text(render_config(port, base, backends, bind, tls_cert))
     procs.append(subprocess.Popen([haproxy, "-W", "-db", "-f", str(config)]))
-    print(f"losslab: {servers} servers behind HAProxy at http://{bind}:{port}{base}/", flush=True)
+    print(f"losslab: {servers} servers behind HAProxy at http{'s' if tls_cert else ''}://{bind}:{port}{base}/", flush=True)
     while True:  # a replica or the proxy ending ends the whole service (the container restarts it)
         for p in procs:
             if p.poll() is not None:
