@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from student import Student  # noqa: E402
 
 from losslab.jobs.service import JobService  # noqa: E402
+from losslab.replicas import wait_healthy  # noqa: E402
 from tests.e2e.conftest import Server  # noqa: E402
 
 EPOCHS = 10_000  # per student run: the seed default, 10,000 full-batch steps, 2 metric rows each
@@ -175,14 +176,8 @@ class Replicated:
         self.proc = subprocess.Popen([sys.executable, "-m", "losslab", "serve", "--servers", str(servers), "--port",
                                       str(port), "--base-path", "losslab", "--server.headless=true"], cwd=root, env=env,
                                      stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
-                    return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError("the replicated service did not start")
+        if not wait_healthy(f"{self.url}/_stcore/health", 300):
+            raise RuntimeError("the replicated service did not start")
 
     def pids(self) -> list[int]:
         """The Streamlit processes and HAProxy (not the training workers)."""

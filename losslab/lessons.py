@@ -44,6 +44,10 @@ class Lesson:
         value = getattr(self, field)
         return t(value) if self.builtin and value else value
 
+    @property
+    def runs_per_start(self) -> int:
+        return len(self.compare) or 1
+
     def choice_texts(self) -> list[str]:
         return [t(c) if self.builtin else c for c in self.choices]
 

@@ -33,11 +33,13 @@ def render_config(port: int, base: str, backends: list[int], bind: str = "0.0.0.
                                                           secure=" secure" if tls_cert else "")
 
 
-def _wait_healthy(url: str, timeout: float) -> bool:
+def wait_healthy(url: str, timeout: float, context=None) -> bool:
+    """Whether `url` (a /_stcore/health) answered "ok" within `timeout` seconds; `context`: an
+    ssl context for HTTPS. The replicas, the tests and the benchmarks all wait through this."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if urllib.request.urlopen(url, timeout=1).read() == b"ok":
+            if urllib.request.urlopen(url, timeout=1, context=context).read() == b"ok":
                 return True
         except OSError:
             time.sleep(0.2)
@@ -83,9 +85,9 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
                                        "--server.address=127.0.0.1", f"--server.baseUrlPath={base.strip('/')}",
                                        *streamlit_args], cwd=ROOT, env=env))
         if i == 0:  # the worker pool's owner first: the others must not take the workers lock
-            _wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
+            wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
     for backend in backends[1:]:
-        _wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
+        wait_healthy(f"http://127.0.0.1:{backend}{base}/_stcore/health", 180)
     config = home_dir() / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(render_config(port, base, backends, bind, tls_cert))

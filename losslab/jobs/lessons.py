@@ -45,6 +45,10 @@ class Lessons:
         row = self.conn.execute("SELECT owner, record FROM lessons WHERE id = ?", (lesson_id,)).fetchone()
         return make(json.loads(row["record"]), row["owner"]) if row else None
 
+    def all_lessons(self) -> list[Lesson]:
+        """The built-in lessons, then the saved ones, newest first."""
+        return list(BUILTIN.values()) + self.saved_lessons()
+
     def saved_lessons(self) -> list[Lesson]:
         rows = self.conn.execute("SELECT owner, record FROM lessons ORDER BY created DESC").fetchall()
         return [make(json.loads(r["record"]), r["owner"]) for r in rows]
@@ -63,10 +67,10 @@ class Lessons:
             c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
 
     # --- a student's answer and runs -----------------------------------------------------
-    def my_answer(self, lesson_id: str, owner: str) -> Optional[dict]:
-        row = self.conn.execute("SELECT choice, runs FROM answers WHERE lesson = ? AND owner = ?",
-                                (lesson_id, owner)).fetchone()
-        return {"choice": row["choice"], "runs": json.loads(row["runs"])} if row else None
+    def my_answer(self, lesson_id: str, owner: str) -> Optional[int]:
+        """The choice this student committed to, or None before they answered."""
+        row = self.conn.execute("SELECT choice FROM answers WHERE lesson = ? AND owner = ?", (lesson_id, owner)).fetchone()
+        return row[0] if row else None
 
     def start_lesson(self, lesson: Lesson, owner: str, choice: Optional[int] = None, changes: Optional[dict] = None,
                      lecturer: bool = False) -> list[str]:
@@ -80,18 +84,7 @@ class Lessons:
             with Transaction(self.conn) as c:
                 c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time) VALUES (?, ?, ?, ?)",
                           (lesson.id, owner, choice, now()))
-        run_ids = []
-        try:
-            for config in configs:
-                run_ids.append(self.submit(config, owner, label=label(lesson.id, lecturer)))
-        finally:
-            if run_ids and lesson.question and not lecturer:
-                with Transaction(self.conn) as c:
-                    old = json.loads(c.execute("SELECT runs FROM answers WHERE lesson = ? AND owner = ?",
-                                               (lesson.id, owner)).fetchone()[0])
-                    c.execute("UPDATE answers SET runs = ? WHERE lesson = ? AND owner = ?",
-                              (json.dumps(old + run_ids), lesson.id, owner))
-        return run_ids
+        return [self.submit(config, owner, label=label(lesson.id, lecturer)) for config in configs]
 
     # --- the lecturer's view -------------------------------------------------------------
     def histogram(self, lesson: Lesson) -> list[int]:
@@ -132,21 +125,19 @@ class Lessons:
                                  (label(lesson.id), label(lesson.id, True), owner)).fetchall()
         return [r[0] for r in rows]
 
-    def lesson_version(self, lesson: Lesson) -> tuple:
-        """Changes whenever a run of the lesson commits or an answer arrives: the gallery's cache key."""
-        row = self.conn.execute("SELECT COUNT(*), COALESCE(SUM(version), 0) FROM runs WHERE label IN (?, ?)",
-                                (label(lesson.id), label(lesson.id, True))).fetchone()
-        return tuple(row)
-
     def answers_table(self, lesson: Lesson) -> list[dict]:
         """The answers for export: a student number (order of answering), the choice, the time and
         the runs' outcome; never the owner token."""
-        rows = self.conn.execute("SELECT choice, runs, time FROM answers WHERE lesson = ? ORDER BY time",
+        runs: dict[str, list] = {}  # owner -> their runs of the lesson, in order (one query for the class)
+        for owner, run_id, status in self.conn.execute(
+                "SELECT owner, id, status FROM runs WHERE label = ? ORDER BY created, rowid", (label(lesson.id),)):
+            runs.setdefault(owner, []).append((run_id, status))
+        rows = self.conn.execute("SELECT owner, choice, time FROM answers WHERE lesson = ? ORDER BY time",
                                  (lesson.id,)).fetchall()
         out = []
         for n, row in enumerate(rows, 1):
-            runs = [r for r in (self.get(i) for i in json.loads(row["runs"])) if r]
+            mine = runs.get(row["owner"], [])
             out.append({"student": n, "choice": row["choice"], "answered_utc":
                         datetime.fromtimestamp(row["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-                        "runs": " ".join(r["id"] for r in runs), "statuses": " ".join(r["status"] for r in runs)})
+                        "runs": " ".join(r for r, _ in mine), "statuses": " ".join(s for _, s in mine)})
         return out

@@ -94,8 +94,7 @@ CREATE TABLE IF NOT EXISTS lessons (
 CREATE TABLE IF NOT EXISTS answers (
     lesson TEXT NOT NULL,            -- a saved lesson's id or a built-in one's
     owner TEXT NOT NULL,             -- never leaves the server (the export numbers students instead)
-    choice INTEGER NOT NULL,
-    runs TEXT NOT NULL DEFAULT '[]', -- the run ids started with this answer, as JSON
+    choice INTEGER NOT NULL,         -- (the student's runs: their runs labelled with the lesson)
     time REAL NOT NULL,
     PRIMARY KEY (lesson, owner)
 ) WITHOUT ROWID;

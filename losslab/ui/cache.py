@@ -39,7 +39,6 @@ class SharedCache:
         return value
 
 
-
 FIGURES = SharedCache(256)
 
 

@@ -14,7 +14,7 @@ from ..i18n import t
 from ..lessons import Lesson
 from ..losses import LOSSES, run_name
 from ..series import downsample
-from .cache import is_live, shared_figure
+from .cache import LIVE_STALE, SharedCache, is_live, shared_figure
 from .charts import chart
 from .live import latest, series
 from .regression import _axes, _data
@@ -64,11 +64,14 @@ def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str
     return out, groups
 
 
+GALLERY = SharedCache(64)  # a lesson's runs as drawn, per version of its runs, for every viewer
+
+
 def gallery(lesson: Lesson, live: bool = False) -> None:
-    """The lecturer's page follows it live (every 2 s); a student sees it as of their page's last
-    full run (their own run's end brings one) and may refresh it: forty students polling a
-    forty-run figure would cost the server more than the runs themselves. The figures are built
-    once per change of the lesson's runs for everyone (shared_figure)."""
+    """The lecturer's page follows it live (every POLL_SECONDS); a student sees it as of their
+    page's last full run (their own run's end brings one) and may refresh it: forty students
+    polling a forty-run figure would cost the server more than the runs themselves. The data and
+    the figures are built once per change of the lesson's runs for everyone."""
     st.subheader(t("lesson.gallery_title"))
 
     @st.fragment(run_every=POLL_SECONDS if live else None)
@@ -77,12 +80,13 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
             st.button(t("lesson.gallery_refresh"), key="ls_gallery_refresh")  # reruns only this fragment
         all_runs = service().lesson_runs(lesson)
         version = tuple((r["id"], r.get("version")) for r in all_runs)
-        runs, groups = gallery_runs(lesson, all_runs)
+        runs, groups = GALLERY.get(lesson.id, version, lambda old: gallery_runs(lesson, all_runs),
+                                   max_stale=LIVE_STALE if is_live(all_runs) else 0.0)
         if not runs:
             st.caption(t("lesson.gallery_empty"))
             return
         names = dict(lecturer=t("lesson.lecturer"))
-        st.caption(t("lesson.gallery_caption", n=len(runs), students=len({r["id"] for r in runs if not r["lecturer"]})))
+        st.caption(t("lesson.gallery_caption", n=len(runs), students=sum(not r["lecturer"] for r in runs)))
         key, log_y = CURVE[lesson.task]
         points = sum(len(r["steps"]) for r in runs)
         if lesson.task in ("regression", "binary"):

@@ -12,7 +12,7 @@ from .. import fields
 from ..config import CONFIGS
 from ..i18n import Problem, t
 from ..jobs.service import JobError
-from ..lessons import BUILTIN, LESSON_TASKS, MAX_CHOICES, editable_fields
+from ..lessons import LESSON_TASKS, MAX_CHOICES, MAX_COMPARE, MAX_TEXT, editable_fields
 from ..losses import LOSSES, losses_for
 from .gallery import gallery, histogram
 from .pages import PAGES, path
@@ -31,8 +31,8 @@ def save_as_lesson(config) -> None:
     cls, prefix = CONFIGS[config.task], f"save_{config.task}"
     with st.expander(t("lecturer.save_title"), expanded=False):
         st.caption(t("lecturer.save_hint"))
-        title = st.text_input(t("lecturer.title"), key=f"{prefix}_title", max_chars=300)
-        question = st.text_input(t("lecturer.question"), key=f"{prefix}_question", max_chars=300,
+        title = st.text_input(t("lecturer.title"), key=f"{prefix}_title", max_chars=MAX_TEXT)
+        question = st.text_input(t("lecturer.question"), key=f"{prefix}_question", max_chars=MAX_TEXT,
                                  placeholder=t("lecturer.question_placeholder"))
         choices = [c.strip() for c in st.text_area(t("lecturer.choices", high=MAX_CHOICES), key=f"{prefix}_choices",
                                                    height=110).splitlines() if c.strip()]
@@ -42,7 +42,7 @@ def save_as_lesson(config) -> None:
         editable = st.multiselect(t("lecturer.editable"), editable_fields(config.task), key=f"{prefix}_editable",
                                   format_func=lambda n: fields.label(cls, n), help=t("lecturer.editable_help"))
         compare = st.multiselect(t("lecturer.compare"), [l.name for l in losses_for(config.loss_fn.task)],
-                                 key=f"{prefix}_compare", format_func=lambda n: str(LOSSES[n].label), max_selections=5)
+                                 key=f"{prefix}_compare", format_func=lambda n: str(LOSSES[n].label), max_selections=MAX_COMPARE)
         if st.button(t("lecturer.save"), key=f"{prefix}_go", type="primary"):
             record = {"config": config.to_dict(), "title": title, "question": question, "choices": choices,
                       "answer": None if answer in (NONE, None) or answer >= len(choices) else answer,
@@ -57,10 +57,9 @@ def save_as_lesson(config) -> None:
 
 
 def lessons_panel() -> None:
-    """Pick a lesson; see who answered what (every 2 s), reveal it, export, watch the gallery."""
+    """Pick a lesson; see who answered what (live), reveal it, export, watch the gallery."""
     st.header(t("lecturer.lessons"))
-    lessons = list(BUILTIN.values()) + service().saved_lessons()
-    by_id = {lesson.id: lesson for lesson in lessons}
+    by_id = {lesson.id: lesson for lesson in service().all_lessons()}
     ids = list(by_id)
     wanted = st.query_params.get("l")  # /admin?l=ID: the lecturer's bookmark of one lesson's dashboard
     chosen = st.selectbox(t("lecturer.pick"), ids, key="lecturer_lesson", index=ids.index(wanted) if wanted in ids else 0,

@@ -10,10 +10,10 @@ from .. import fields
 from ..config import CONFIGS
 from ..i18n import Problem, t
 from ..jobs.service import JobError
-from ..lessons import BUILTIN, Lesson
+from ..lessons import Lesson
 from ..losses import LOSSES, run_name
 from . import binary, mnist, regression
-from .controls import _loss_param, field_widget
+from .controls import widgets
 from .gallery import gallery, histogram
 from .pages import path
 from .session import is_admin, owner, service
@@ -38,7 +38,7 @@ def page() -> None:
 def listing() -> None:
     """Every lesson: the built-in ones first, then the lecturer's, newest first."""
     st.caption(t("lesson.list_hint"))
-    for lesson in list(BUILTIN.values()) + service().saved_lessons():
+    for lesson in service().all_lessons():
         st.page_link(path("lesson"), label=f"{lesson.say('title')} · {t('nav.' + lesson.task)}",
                      query_params={"l": lesson.id}, icon="🎓" if lesson.builtin else "📝")
 
@@ -47,6 +47,7 @@ def view(lesson: Lesson) -> None:
     st.title(lesson.say("title"))
     lecturer = is_admin()
     answer = service().my_answer(lesson.id, owner()) if lesson.question else None
+    answered = answer is not None
     controls, right = st.columns([1, 2.4], gap="large")
     with controls:
         changes = editable_controls(lesson)
@@ -61,29 +62,28 @@ def view(lesson: Lesson) -> None:
             preview = PREVIEW.get(lesson.task)
             if preview is not None and changes is not None:
                 preview(lesson.configs(changes)[0])
-        if lesson.question and (answer or lecturer):
+        if lesson.question and (answered or lecturer):
             outcome(lesson, answer)
-    if not lesson.question or answer or lecturer:
+    if not lesson.question or answered or lecturer:
         gallery(lesson)
 
 
 def editable_controls(lesson: Lesson) -> dict | None:
-    """Widgets for the fields the lecturer opened, starting at the lesson's values; the rest are
-    not drawn at all (listed once, so students know what is fixed). None after one sentence when
-    the chosen values do not make a valid config."""
-    cls, prefix = CONFIGS[lesson.task], f"ls_{lesson.id}"
-    values = {name: getattr(lesson.config, name) for name in fields.specs(cls)}
-    changes = {}
-    for name in fields.specs(cls):
-        if name not in lesson.editable or name == "loss_param" or not fields.specs(cls)[name].shown(values):
-            continue
-        st.session_state.setdefault(f"{prefix}_{name}", list(values[name]) if isinstance(values[name], tuple)
-                                    else values[name])
-        changes[name] = values[name] = field_widget(cls, name, prefix)
-    if "loss" in lesson.editable:  # the parameter of whichever loss the student picks
-        if values["loss"] == lesson.config.loss and lesson.config.loss_param is not None:
-            st.session_state.setdefault(f"{prefix}_param_{values['loss']}", lesson.config.loss_param)
-        changes["loss_param"] = _loss_param(values["loss"], prefix, st)
+    """Widgets for the fields the lecturer opened (the labs' own `widgets`), starting at the
+    lesson's values; the rest are not drawn at all (listed once, so students know what is fixed).
+    None after one sentence when the chosen values do not make a valid config."""
+    cls, prefix, config = CONFIGS[lesson.task], f"ls_{lesson.id}", lesson.config
+    names = [n for n in fields.specs(cls) if n in lesson.editable]
+    for name in names:  # the widgets start where the lecturer left them, not at the field's default
+        value = getattr(config, name)
+        if name == "loss_param":
+            if value is not None:
+                st.session_state.setdefault(f"{prefix}_param_{config.loss}", value)
+        else:
+            st.session_state.setdefault(f"{prefix}_{name}", list(value) if isinstance(value, tuple) else value)
+    values = {name: getattr(config, name) for name in fields.specs(cls)}
+    widgets(cls, prefix, names, values)
+    changes = {name: values[name] for name in names}
     fixed = [fields.label(cls, n) for n in fields.specs(cls)
              if n not in lesson.editable and fields.specs(cls)[n].widget != "none" and fields.specs(cls)[n].shown(values)]
     if fixed:
@@ -97,24 +97,24 @@ def editable_controls(lesson: Lesson) -> dict | None:
     return changes
 
 
-def question(lesson: Lesson, answer: dict | None, lecturer: bool) -> int | None:
+def question(lesson: Lesson, answer: int | None, lecturer: bool) -> int | None:
     """The question and its choices (no choice pre-selected); once answered, the answer, fixed."""
     if not lesson.question:
         return None
     texts = lesson.choice_texts()
     st.markdown(f"**{t('lesson.question_label')}** {lesson.say('question')}")
     if answer is not None:
-        st.info(t("lesson.your_answer", choice=texts[answer["choice"]]))
-        return answer["choice"]
+        st.info(t("lesson.your_answer", choice=texts[answer]))
+        return answer
     if lecturer:
         st.caption(t("lesson.lecturer_no_answer"))
     return st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i], index=None,
                     key=f"ls_{lesson.id}_choice")
 
 
-def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: dict | None, lecturer: bool) -> None:
+def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int | None, lecturer: bool) -> None:
     locked = bool(lesson.question) and choice is None and not lecturer
-    label = t("lesson.start_again") if answer else t("lesson.start_answer") if lesson.question and not lecturer \
+    label = t("lesson.start_again") if answer is not None else t("lesson.start_answer") if lesson.question and not lecturer \
         else t("live.start")
     ready = lesson.task != "mnist" or mnist.data_ready()
     if st.button(label, type="primary", disabled=locked or changes is None or not ready, key=f"ls_{lesson.id}_start",
@@ -133,7 +133,7 @@ def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: dict
 def my_runs(lesson: Lesson) -> list[str]:
     """This visitor's latest start of the lesson (one run, or one per compared loss)."""
     ids = service().my_lesson_runs(lesson, owner())
-    return ids[-len(lesson.configs()):]
+    return ids[-lesson.runs_per_start:]
 
 
 def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
@@ -148,7 +148,7 @@ def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
     SHOW[lesson.task](run_ids)
 
 
-def outcome(lesson: Lesson, answer: dict | None) -> None:
+def outcome(lesson: Lesson, answer: int | None) -> None:
     """After the lecturer's Reveal: the right answer and why, next to the student's own."""
 
     @st.fragment(run_every=2.0 if not service().revealed(lesson.id) else None)
@@ -159,9 +159,8 @@ def outcome(lesson: Lesson, answer: dict | None) -> None:
         texts = lesson.choice_texts()
         right = texts[lesson.answer] if lesson.answer is not None else None
         if answer is not None and lesson.answer is not None:
-            (st.success if answer["choice"] == lesson.answer else st.warning)(
-                t("lesson.right" if answer["choice"] == lesson.answer else "lesson.not_right",
-                  yours=texts[answer["choice"]], right=right))
+            (st.success if answer == lesson.answer else st.warning)(
+                t("lesson.right" if answer == lesson.answer else "lesson.not_right", yours=texts[answer], right=right))
         elif right:
             st.success(t("lesson.answer_was", right=right))
         if lesson.explanation:

@@ -8,12 +8,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from losslab.replicas import wait_healthy
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium")
@@ -48,13 +47,8 @@ class Server:
             [sys.executable, "-m", "losslab", "serve", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
-                    return self
-            except OSError:
-                time.sleep(0.2)
+        if wait_healthy(f"{self.url}/_stcore/health", 60):
+            return self
         raise RuntimeError("streamlit did not become healthy in 60 s")
 
     def stop(self, kill: bool = False) -> None:

@@ -9,11 +9,11 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
+from losslab.replicas import wait_healthy
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port, wait_idle
 from tests.e2e.test_browser import wait_plotted, wait_status
@@ -34,14 +34,7 @@ def proxied(tmp_path_factory):
                              "--base-path", "losslab", "--server.headless=true"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/losslab"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    if not wait_healthy(f"{url}/_stcore/health", 240):
         proc.terminate()
         raise RuntimeError(f"the proxied service never answered; see {home / 'serve.log'}")
     yield url, home

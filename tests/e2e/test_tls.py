@@ -9,10 +9,10 @@ import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
+from losslab.replicas import wait_healthy
 from tests.conftest import ROOT
 from tests.e2e.conftest import free_port
 
@@ -40,14 +40,7 @@ def https_url(tmp_path_factory):
     url = f"https://127.0.0.1:{port}/losslab"
     insecure = ssl.create_default_context()
     insecure.check_hostname, insecure.verify_mode = False, ssl.CERT_NONE  # our own self-signed certificate
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1, context=insecure).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
+    if not wait_healthy(f"{url}/_stcore/health", 240, insecure):
         proc.terminate()
         raise RuntimeError(f"the HTTPS service never answered; see {home / 'serve.log'}")
     yield url
