@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,23 @@ def wait_idle(page, timeout: float = 30.0) -> None:
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_function("""() => !document.querySelector("[data-testid='stStatusWidget']")""",
                            timeout=timeout * 1000)
+
+
+
+def click_when_ready(page, locator, timeout: float = 30.0) -> None:
+    """Click a button once the rerun its last input started has drawn it: exactly one of it
+    (mid-rerun Streamlit shows the stale copy beside the new one), enabled, and the script
+    idle, seen twice in a row. wait_idle alone can return before that rerun has even begun."""
+    from playwright.sync_api import Error
+    deadline, seen = time.monotonic() + timeout, 0
+    while seen < 2:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{locator} never became one enabled button (count {locator.count()})")
+        try:
+            ok = (locator.count() == 1 and locator.is_enabled(timeout=1000)
+                  and not page.query_selector("[data-testid='stStatusWidget']"))
+        except Error:  # two copies between count() and is_enabled(): look again
+            ok = False
+        seen = seen + 1 if ok else 0
+        time.sleep(0.25)
+    locator.click()

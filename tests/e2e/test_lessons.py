@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import Server, shot, wait_idle
+from tests.e2e.conftest import Server, click_when_ready, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 TOKEN = "lesson-test-admin-token-0123456789"
@@ -70,8 +70,7 @@ def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, brows
         if n == 0:
             shot(page, "lesson-question")
         page.get_by_text(choice, exact=True).click()
-        wait_idle(page)
-        start.click()
+        click_when_ready(page, start)
         _wait_text(page, f"Your prediction: {choice}")
         students.append((ctx, page, choice))
     for _, page, _ in students:
@@ -103,7 +102,6 @@ def test_embedded_lesson_has_no_menu_and_still_works(lecture, browser):
     assert page.locator("[data-testid='stSidebarNav']").count() == 0
     assert not page.locator("[data-testid='stSidebar']").is_visible()
     page.get_by_text("No: the loss blows up", exact=True).click()
-    wait_idle(page)
-    page.get_by_role("button", name=re.compile("Submit my prediction and start")).click()
+    click_when_ready(page, page.get_by_role("button", name=re.compile("Submit my prediction and start")))
     _wait_text(page, "diverged", timeout=60)
     ctx.close()
