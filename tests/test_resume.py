@@ -9,6 +9,7 @@ import pytest
 from losslab.config import RegressionConfig
 from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService
+from losslab.jobs.worker import token_pid
 from tests.conftest import wait_for
 from tests.test_jobs import LONG, SHORT
 
@@ -16,7 +17,7 @@ from tests.test_jobs import LONG, SHORT
 def _kill_worker_of(s, run_id, after_rows):
     wait_for(lambda: (r := s.get(run_id))["status"] == "running" and r["worker"]
              and len(s.metrics(run_id).get("train/loss", ([], []))[0]) > after_rows, timeout=60)
-    os.kill(int(s.get(run_id)["worker"].split(":")[0]), signal.SIGKILL)
+    os.kill(token_pid(s.get(run_id)["worker"]), signal.SIGKILL)
 
 
 def test_a_killed_workers_run_resumes_twice_then_fails_with_the_reason(make_service):

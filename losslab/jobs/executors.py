@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 from typing import Optional, Protocol
 
 from ..i18n import Problem
-from .store import MAX_RESUMES, Transaction, connect, now, requeue
+from .dialect import is_url
+from .store import MAX_RESUMES, Transaction, as_target, connect, local_dir, now, requeue
 
 log = logging.getLogger("losslab.executor")
 
@@ -44,8 +47,11 @@ class LocalExecutor:
     forked: fork with torch's and Streamlit's threads can deadlock, and multiprocessing's
     spawn would re-import the parent's __main__ (Streamlit's CLI) in every worker."""
 
-    def __init__(self, db_path: Path, workers: Optional[int] = None, threads: Optional[int] = None):
-        self.db_path = Path(db_path)
+    def __init__(self, db_path, workers: Optional[int] = None, threads: Optional[int] = None):
+        self.db_path = as_target(db_path)
+        # Worker tokens start with this pool's name: on a PostgreSQL store shared by several
+        # hosts, a restart recovers only this host's runs (scope()).
+        self.pool = f"{socket.gethostname()}.{zlib.crc32(str(local_dir(self.db_path).resolve()).encode()):08x}"
         self.workers = workers or default_workers()
         # workers × threads ≤ cores: two workers on two cores get one thread each.
         self.threads = threads or max(1, (os.cpu_count() or 1) // self.workers)
@@ -58,7 +64,7 @@ class LocalExecutor:
     def _spawn(self) -> subprocess.Popen:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [PACKAGE_PARENT, os.environ.get("PYTHONPATH")])))
         return subprocess.Popen([sys.executable, "-m", "losslab.jobs.worker", str(self.db_path), str(self.threads),
-                                 str(os.getpid())], env=env, stdin=subprocess.DEVNULL)
+                                 str(os.getpid()), self.pool], env=env, stdin=subprocess.DEVNULL)
 
     def start(self) -> None:
         with self._lock:
@@ -89,7 +95,7 @@ class LocalExecutor:
                 for i, p in enumerate(self.procs):
                     if p.poll() is None or self._stop.is_set():
                         continue
-                    self._fail_runs_of(conn, p)
+                    self._fail_runs_of(conn, p, self.pool)
                     self._forget(p)
                     self.procs[i] = self._spawn()
                     self.restarts += 1
@@ -100,14 +106,19 @@ class LocalExecutor:
 
         ready_file(self.db_path, proc.pid).unlink(missing_ok=True)
 
+    def scope(self) -> tuple[str, tuple]:
+        """The runs a restart of this pool recovers: all of a SQLite store's (one machine owns
+        it), only this pool's on a shared server."""
+        return ("worker LIKE ?", (f"{self.pool}/%",)) if is_url(self.db_path) else ("1 = 1", ())
+
     @staticmethod
-    def _fail_runs_of(conn, proc: subprocess.Popen) -> None:
+    def _fail_runs_of(conn, proc: subprocess.Popen, pool: str) -> None:
         """The run of a dead worker resumes from its saved state on another worker, at most
         MAX_RESUMES times; then it fails with the reason."""
         code = proc.returncode
         key = {-9: "jobs.worker_killed", -15: "jobs.worker_terminated"}.get(code, "jobs.worker_exit")
         error = Problem("jobs.gave_up", reason=Problem(key, code=code).encode(), times=MAX_RESUMES).encode()
-        mine = ("status = 'running' AND worker LIKE ?", (f"{proc.pid}:%",))
+        mine = ("status = 'running' AND worker LIKE ?", (f"{pool}/{proc.pid}:%",))
         with Transaction(conn) as c:
             resumed = requeue(c, *mine)
             n = c.execute(f"UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE {mine[0]}",

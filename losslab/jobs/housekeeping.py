@@ -57,16 +57,18 @@ class Housekeeping:
         rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
         return {status: n for status, n in rows}
 
-    def recover(self) -> int:
+    def recover(self, scope: tuple[str, tuple] = ("1 = 1", ())) -> int:
         """At start-up: runs left `running` by a stopped server (or ended `interrupted` by their
         orphaned worker) are queued again and resume from their last saved state, at most
         MAX_RESUMES times; beyond that, or when a stop was asked for, they end `interrupted`
-        (committed metrics stay). Queued runs stay queued: they never started."""
+        (committed metrics stay). Queued runs stay queued: they never started. `scope` (the
+        executor's) limits this to its own workers' runs on a store other hosts share."""
+        where, params = scope
         with Transaction(self.conn) as c:
-            resumed = store.requeue(c, "(status = 'running' OR (status = 'interrupted' AND error = ?))",
-                                    (store.INTERRUPTED_MESSAGE,))
+            resumed = store.requeue(c, f"({where}) AND (status = 'running' OR (status = 'interrupted' AND error = ?))",
+                                    (*params, store.INTERRUPTED_MESSAGE))
             c.execute("UPDATE runs SET status = 'interrupted', ended = ?, error = ?, version = version + 1 "
-                      "WHERE status = 'running'", (now(), store.INTERRUPTED_MESSAGE))
+                      f"WHERE ({where}) AND status = 'running'", (now(), store.INTERRUPTED_MESSAGE, *params))
         return resumed
 
     def prune(self, owner: Optional[str] = None) -> int:

@@ -67,7 +67,7 @@ class _Lease:
 class JobService(Housekeeping, Lessons):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
-        self.db_path = Path(db_path) if db_path else store.home_dir() / "losslab.sqlite3"
+        self.db_path = store.as_target(db_path)  # a SQLite file, or a postgresql:// URL
         self.max_per_owner = max_per_owner or env_int("LOSSLAB_MAX_RUNS_PER_OWNER", 3, 1)
         self.keep_per_owner = keep_per_owner or env_int("LOSSLAB_KEEP_RUNS_PER_OWNER", 30, 1)
         self.retention_hours = retention_hours or env_int("LOSSLAB_RETENTION_HOURS", 72, 1)
@@ -77,7 +77,7 @@ class JobService(Housekeeping, Lessons):
         self._closed = False
         self.executor = executor
         if executor is not None:
-            self.recover()
+            self.recover(executor.scope())
             self.prune()
             executor.start()
 
@@ -127,6 +127,7 @@ class JobService(Housekeeping, Lessons):
             raise NotAllowed("jobs.no_owner")
         run_id = new_run_id()
         with Transaction(self.conn) as c:  # count and insert atomically: the cap holds under races
+            c.lock(f"owner {owner}")  # (PostgreSQL: replicas' submits of one owner queue here)
             active = c.execute("SELECT COUNT(*) FROM runs WHERE owner = ? AND status IN ('queued', 'running')",
                                (owner,)).fetchone()[0]
             if active >= self.max_per_owner:
@@ -264,12 +265,24 @@ def get_service() -> JobService:
     global _service
     with _service_lock:
         if _service is None:
-            from .executors import LocalExecutor
-
-            db = store.home_dir() / "losslab.sqlite3"
-            executor = LocalExecutor(db) if _take_worker_lock(db.parent) else None
-            _service = JobService(db, executor)
+            target = store.default_target()
+            _service = JobService(target, make_executor(target))
         return _service
+
+
+def make_executor(target):
+    """LOSSLAB_EXECUTOR=ray: Ray actors (RAY_ADDRESS) that every replica shares; else the local
+    pool, started by the one process holding this home's worker lock (None for the others)."""
+    kind = os.environ.get("LOSSLAB_EXECUTOR", "local").strip().lower()
+    if kind == "ray":
+        from .ray_executor import RayExecutor
+
+        return RayExecutor(target)
+    if kind not in ("", "local"):
+        raise ValueError(f"LOSSLAB_EXECUTOR={kind!r} is not known: set it to 'local' (the default) or 'ray'")
+    from .executors import LocalExecutor
+
+    return LocalExecutor(target) if _take_worker_lock(store.local_dir(target)) else None
 
 
 _lock_file = None

@@ -1,4 +1,4 @@
-"""A worker process: claims the oldest queued run from SQLite, trains it, reports into SQLite.
+"""A worker process: claims the oldest queued run from the store, trains it, reports into the store.
 
 Started as a fresh interpreter (spawned, not forked) and kept warm, so torch is imported once per worker, not once per run."""
 
@@ -8,13 +8,12 @@ import json
 import logging
 import os
 import secrets
-import sqlite3
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, connect, encode_value, now
+from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
 RESUME_SECONDS = 2.0  # resume state at most this often (and every ~5 % of the run at most)
@@ -33,7 +32,7 @@ class DbReporter:
     of the same step: a reader asking for "rows after step N" then never misses a test/accuracy
     row that was still buffered when the train/loss row of step N was committed."""
 
-    def __init__(self, conn: sqlite3.Connection, run_id: str, token: str, parent_pid: int | None):
+    def __init__(self, conn, run_id: str, token: str, parent_pid: int | None):
         self.conn, self.run_id, self.token, self.parent_pid = conn, run_id, token, parent_pid
         self.rows: list[tuple] = []
         self.snaps: list[tuple] = []
@@ -84,7 +83,7 @@ class DbReporter:
                     if self.resume_state:
                         c.execute("INSERT OR REPLACE INTO resume VALUES (?, ?, ?)", self.resume_state)
                     c.execute("UPDATE runs SET version = version + 1 WHERE id = ?", (self.run_id,))
-            except sqlite3.IntegrityError:
+            except self.conn.errors:
                 raise RunGone() from None  # foreign key: the run row was deleted
             self.rows, self.snaps, self.checkpoints, self.resume_state = [], [], [], None
         self.last_flush = time.monotonic()
@@ -104,13 +103,15 @@ class DbReporter:
         return self.stop_flag
 
 
-def claim(conn: sqlite3.Connection, token: str):
+def claim(conn, token: str):
     """Take the oldest queued run (FIFO), or None. A plain read first, so idle workers polling
-    never take the write lock."""
+    never take the write lock. On PostgreSQL, workers of several hosts claiming at once each
+    skip the row another has locked and take the next."""
     if conn.execute("SELECT 1 FROM runs WHERE status = 'queued' LIMIT 1").fetchone() is None:
         return None
     with Transaction(conn) as c:
-        row = c.execute("SELECT id, config FROM runs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1").fetchone()
+        row = c.execute("SELECT id, config FROM runs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1"
+                        + c.skip_locked).fetchone()
         if row is None:
             return None
         c.execute("UPDATE runs SET status = 'running', started = ?, worker = ?, version = version + 1 WHERE id = ?", (now(), token, row[0]))
@@ -193,14 +194,15 @@ def _flush_quietly(reporter):
                     traceback.format_exc())
 
 
-def ready_file(db_path: Path, pid: int) -> Path:
+def ready_file(target, pid: int) -> Path:
     """Where a worker says it is warm (the server waits for these before it opens its port)."""
-    return db_path.parent / f"worker-{pid}.ready"
+    return local_dir(target) / f"worker-{pid}.ready"
 
 
-def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float = 0.05) -> None:
-    """The body of a worker process: import torch once, then claim and run until the parent dies."""
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+def warm(threads: int) -> None:
+    """Import torch and everything a run needs, map MNIST, and take torch's first step: paid once
+    per worker (a local process or a Ray actor), a student's first run shows its first point in
+    tens of milliseconds."""
     # Training yields to the web server: on a class server the pages stay responsive while
     # every core trains (a run takes a little longer instead of every page loading slowly).
     try:
@@ -216,16 +218,14 @@ def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float
         datasets.mnist_tensors()  # memory-mapped: shared with the other workers through the page cache
     except datasets.DataError:
         pass  # no MNIST here: regression runs still work, MNIST runs fail with the install command
-    # One tiny run: torch's first forward, backward and optimizer step cost ~1 s once per process;
-    # paid here, a student's first run shows its first point in tens of milliseconds.
     from ..config import RegressionConfig
 
     training.train(RegressionConfig(epochs=3))
 
-    conn = connect(Path(db_path))
-    token = f"{os.getpid()}:{secrets.token_hex(4)}"
-    ready_file(Path(db_path), os.getpid()).touch()  # warm: torch, the training code and MNIST are loaded
-    while os.getppid() == parent_pid:
+
+def serve(conn, token: str, keep_going, parent_pid: int | None = None, poll_seconds: float = 0.05) -> None:
+    """The claim-train-report loop every worker runs, wherever it lives."""
+    while keep_going():
         job = claim(conn, token)
         if job is None:
             time.sleep(poll_seconds)
@@ -233,5 +233,21 @@ def worker_main(db_path: str, threads: int, parent_pid: int, poll_seconds: float
         execute(conn, job[0], job[1], token, parent_pid)
 
 
+def token_pid(token: str) -> int:
+    """The process id in a local worker's claim token "pool/pid:random"."""
+    return int(token.rsplit("/", 1)[-1].split(":")[0])
+
+
+def worker_main(target: str, threads: int, parent_pid: int, pool: str) -> None:
+    """The body of a local worker process: warm up, then claim and run until the parent dies."""
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s worker %(process)d %(message)s")
+    warm(threads)
+    target = as_target(target)
+    conn = connect(target)
+    token = f"{pool}/{os.getpid()}:{secrets.token_hex(4)}"
+    ready_file(target, os.getpid()).touch()  # warm: torch, the training code and MNIST are loaded
+    serve(conn, token, lambda: os.getppid() == parent_pid, parent_pid)
+
+
 if __name__ == "__main__":
-    worker_main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    worker_main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

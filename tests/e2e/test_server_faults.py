@@ -11,6 +11,7 @@ import pytest
 from losslab.config import RegressionConfig
 from losslab.jobs.service import SYSTEM, JobService
 from losslab.jobs.store import FINAL_STATUSES
+from losslab.jobs.worker import token_pid
 from tests.conftest import wait_for
 from tests.e2e.conftest import Server
 
@@ -63,7 +64,7 @@ def test_worker_killed_mid_run_resumes_on_a_new_worker_and_says_so(server, page)
     run_id = page.url.split("run=")[1].split("&")[0]
     svc = JobService(server.home / "losslab.sqlite3")
     wait(lambda: svc.metrics(run_id))
-    os.kill(int(svc.get(run_id)["worker"].split(":")[0]), signal.SIGKILL)
+    os.kill(token_pid(svc.get(run_id)["worker"]), signal.SIGKILL)
     page.wait_for_function("() => document.body.innerText.includes('Resumed at step')", timeout=30_000)
     run = wait(lambda: (r := svc.get(run_id))["status"] == "running" and r["attempts"] == 1 and r)
     assert run["resumed_at"] is not None

@@ -1,0 +1,160 @@
+"""Where SQLite and PostgreSQL differ, and nowhere else.
+
+The store's queries are written once, in the SQL both understand, with SQLite's spellings for the
+few things they say differently (`?` placeholders, `INSERT OR IGNORE/REPLACE`, `BEGIN IMMEDIATE`,
+`REAL`, `BLOB`, `WITHOUT ROWID`, the implicit `rowid`). A PostgreSQL connection rewrites those
+spellings here; the callers name the two things that cannot be rewritten from text alone: the
+lock a queue claim skips (`skip_locked`) and the lock that makes count-then-insert atomic
+(`lock`). SQLite needs neither: BEGIN IMMEDIATE already lets one writer in at a time."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+import zlib
+
+
+def is_url(target) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+class SqliteConnection(sqlite3.Connection):
+    """sqlite3's own connection, knowing its dialect (created through sqlite3.connect(factory=...))."""
+
+    dialect = "sqlite"
+    begin = "BEGIN IMMEDIATE"
+    skip_locked = ""  # one writer at a time: nothing to skip
+    errors = (sqlite3.IntegrityError,)
+
+    def lock(self, key: str) -> None:
+        pass  # BEGIN IMMEDIATE took the write lock already
+
+    def version(self) -> int:
+        return self.execute("PRAGMA user_version").fetchone()[0]
+
+    def set_version(self, n: int) -> None:
+        self.execute(f"PRAGMA user_version = {int(n)}")
+
+    def columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.execute(f"PRAGMA table_info({table})")}
+
+    def ddl(self, sql: str) -> str:
+        return sql
+
+
+@functools.lru_cache(maxsize=64)
+def _row_class(names: tuple):
+    """Rows readable by position and by name, and dict(row)-able, like sqlite3.Row."""
+    index = {n: i for i, n in enumerate(names)}
+
+    class Row(tuple):
+        __slots__ = ()
+
+        def keys(self):
+            return names
+
+        def __getitem__(self, key):
+            return tuple.__getitem__(self, index[key] if isinstance(key, str) else key)
+
+    return Row
+
+
+def _row_factory(cursor):
+    cls = _row_class(tuple(c.name for c in cursor.description or ()))
+    return cls
+
+
+_INSERT = re.compile(r"\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*(\([^)]*\))?\s*VALUES", re.I)
+
+
+class PgConnection:
+    """A psycopg 3 connection in autocommit (we say BEGIN ourselves, as with SQLite) that
+    speaks the store's SQL: see the module's docstring for what is rewritten."""
+
+    dialect = "postgres"
+    begin = "BEGIN"
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # two replicas' workers never wait on one queued row
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self.errors = (psycopg.errors.IntegrityError,)
+        self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
+        self._keys: dict[str, tuple[list[str], list[str]]] = {}
+
+    def execute(self, sql: str, params=()):
+        if not params:  # no placeholders: psycopg reads a literal % as it is
+            return self.raw.execute(_translate(sql, self._upsert_keys, False))
+        return self.raw.execute(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows):
+        rows = list(rows)
+        cur = self.raw.cursor()
+        if rows:
+            cur.executemany(self._sql(sql), rows)
+        return cur
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def lock(self, key: str) -> None:
+        """Serialise transactions about one key (e.g. an owner's run cap) until this one ends."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", (zlib.crc32(key.encode()) - 2**31,))
+
+    def version(self) -> int:
+        if self.raw.execute("SELECT to_regclass('schema_version')").fetchone()[0] is None:
+            return 0
+        return self.raw.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+
+    def set_version(self, n: int) -> None:
+        self.raw.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        self.raw.execute("DELETE FROM schema_version")
+        self.raw.execute("INSERT INTO schema_version VALUES (%s)", (int(n),))
+
+    def columns(self, table: str) -> set[str]:
+        rows = self.raw.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                                "AND table_schema = current_schema()", (table,))
+        return {r[0] for r in rows}
+
+    def ddl(self, sql: str) -> str:
+        sql = re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)  # PostgreSQL's REAL has 24 bits
+        sql = re.sub(r"\bBLOB\b", "BYTEA", sql)
+        return re.sub(r"\)\s*WITHOUT ROWID", ")", sql)
+
+    def _sql(self, sql: str) -> str:
+        return _translate(sql, self._upsert_keys)
+
+    def _upsert_keys(self, table: str) -> tuple[list[str], list[str]]:
+        """(primary key columns, other columns) of a table, read once from the catalogue."""
+        if table not in self._keys:
+            cols = [r[0] for r in self.raw.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                "AND table_schema = current_schema() AND column_name <> 'rowid' ORDER BY ordinal_position", (table,))]
+            keys = [r[0] for r in self.raw.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary", (table,))]
+            self._keys[table] = (keys, [c for c in cols if c not in keys])
+        return self._keys[table]
+
+
+@functools.lru_cache(maxsize=512)
+def _cached(sql: str, replace_tail: str, placeholders: bool) -> str:
+    out = sql.replace("%", "%%").replace("?", "%s") if placeholders else sql
+    out = re.sub(r"^\s*BEGIN IMMEDIATE\b", "BEGIN", out)
+    m = _INSERT.match(out)
+    if m:
+        out = "INSERT INTO " + m.group(2) + " " + (m.group(3) or "") + " VALUES" + out[m.end():] + replace_tail
+    return out
+
+
+def _translate(sql: str, keys_of, placeholders: bool = True) -> str:
+    m = _INSERT.match(sql)
+    if not m:
+        return _cached(sql, "", placeholders)
+    if m.group(1).upper() == "IGNORE":
+        return _cached(sql, " ON CONFLICT DO NOTHING", placeholders)
+    keys, others = keys_of(m.group(2))
+    sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in others)
+    return _cached(sql, f" ON CONFLICT ({', '.join(keys)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING"),
+                   placeholders)

@@ -1,0 +1,119 @@
+"""The store's schema as numbered migrations, applied in order at start on both stores.
+
+A store records the last one applied (SQLite: PRAGMA user_version; PostgreSQL: schema_version),
+so these are written once and never edited: a new column or table is a new number. They are in
+SQLite's spelling; dialect.PgConnection.ddl turns REAL, BLOB and WITHOUT ROWID into PostgreSQL's.
+Each step is an SQL statement, ("add column", table, column, type) (a no-op where the column
+exists: stores made before migrations were numbered may have it), or (dialect, SQL) for the one
+statement only one store needs."""
+
+from __future__ import annotations
+
+MIGRATIONS: dict[int, list] = {
+    1: [  # runs, their metric rows and snapshots, server settings
+        """CREATE TABLE IF NOT EXISTS runs (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            task TEXT NOT NULL,
+            config TEXT NOT NULL,            -- the config as JSON: replayable exactly
+            status TEXT NOT NULL,            -- queued | running | completed | stopped | diverged | failed | interrupted
+            created REAL NOT NULL,           -- unix seconds
+            started REAL,
+            ended REAL,
+            error TEXT,                      -- a catalogue key (i18n.Problem.encode), never a traceback
+            diverged_at INTEGER,
+            final TEXT,                      -- final metrics as JSON
+            stop_requested INTEGER NOT NULL DEFAULT 0,
+            worker TEXT,                     -- claim token "pool/pid:random" of the worker running it
+            label TEXT                       -- e.g. "compare: mse" to group runs started together
+        )""",
+        # SQLite orders equal `created` by its implicit rowid (insertion order); PostgreSQL has none.
+        ("postgres", "ALTER TABLE runs ADD COLUMN IF NOT EXISTS rowid BIGSERIAL"),
+        "CREATE INDEX IF NOT EXISTS runs_owner ON runs(owner, created)",
+        "CREATE INDEX IF NOT EXISTS runs_status ON runs(status, created)",
+        """CREATE TABLE IF NOT EXISTS metrics (
+            run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            split TEXT NOT NULL,             -- train | test
+            name TEXT NOT NULL,              -- loss | mse | accuracy
+            value REAL,                      -- NULL stands for NaN (SQLite has no NaN)
+            time REAL NOT NULL,
+            PRIMARY KEY (run, split, name, step)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS snapshots (
+            run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            PRIMARY KEY (run, kind, step)
+        ) WITHOUT ROWID""",
+        "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT)",
+    ],
+    2: [  # an MNIST run's weight trajectory (the landscape's slices)
+        """CREATE TABLE IF NOT EXISTS checkpoints (
+            run TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            weights BLOB NOT NULL,           -- every parameter, flattened, float16 (~50 per run)
+            PRIMARY KEY (run, step)
+        ) WITHOUT ROWID""",
+    ],
+    3: [  # runs.version (a poll that finds it unchanged does no other work); resuming after a restart
+        ("add column", "runs", "version", "INTEGER NOT NULL DEFAULT 0"),
+        ("add column", "runs", "resumed_at", "INTEGER"),  # the step it resumed from (NULL: never)
+        ("add column", "runs", "attempts", "INTEGER NOT NULL DEFAULT 0"),  # resumes so far
+        """CREATE TABLE IF NOT EXISTS resume (
+            run TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            state BLOB NOT NULL              -- torch.save of model, optimizer, RNG and loop position
+        )""",
+    ],
+    4: [  # lessons, the students' answers, revealed lessons, runs found by label
+        "CREATE INDEX IF NOT EXISTS runs_label ON runs(label, created)",
+        """CREATE TABLE IF NOT EXISTS lessons (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,             -- the lecturer's owner token: their runs are highlighted
+            record TEXT NOT NULL,            -- lessons.Lesson.to_record() as JSON
+            created REAL NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS answers (
+            lesson TEXT NOT NULL,            -- a saved lesson's id or a built-in one's
+            owner TEXT NOT NULL,             -- never leaves the server (the export numbers students instead)
+            choice INTEGER NOT NULL,
+            time REAL NOT NULL,
+            PRIMARY KEY (lesson, owner)
+        ) WITHOUT ROWID""",
+        "CREATE TABLE IF NOT EXISTS reveals (lesson TEXT PRIMARY KEY, time REAL NOT NULL)",
+    ],
+}
+LATEST = max(MIGRATIONS)
+
+
+def apply(conn, begin: str) -> None:
+    """Bring the store up to LATEST in one transaction (a second process starting at the same
+    moment waits for it, then finds nothing left to do)."""
+    if conn.version() >= LATEST:
+        return
+    conn.execute(begin)
+    try:
+        conn.lock("losslab migrations")
+        current = conn.version()
+        for number in sorted(n for n in MIGRATIONS if n > current):
+            for step in MIGRATIONS[number]:
+                _step(conn, step)
+        conn.set_version(LATEST)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _step(conn, step) -> None:
+    if isinstance(step, str):
+        conn.execute(conn.ddl(step))
+    elif step[0] == "add column":
+        _, table, column, kind = step
+        if column not in conn.columns(table):
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    elif step[0] == conn.dialect:
+        conn.execute(conn.ddl(step[1]))
