@@ -104,8 +104,45 @@ def app(page=None, query=None):
     return at
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL server for the session (tests.services.Postgres); skips with the reason
+    where PostgreSQL or psycopg is missing (CI installs both, so there it never skips)."""
+    from tests.services import Postgres
+
+    why = Postgres.missing()
+    if why:
+        pytest.skip(why)
+    server = Postgres().start()
+    yield server
+    server.stop()
+
+
+def _store(kind, request, tmp_path, monkeypatch):
+    if kind == "sqlite":
+        return tmp_path / "runs.sqlite3"
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path))  # the workers' ready files stay in the test's folder
+    return request.getfixturevalue("postgres").fresh()
+
+
 @pytest.fixture
-def make_service(tmp_path):
+def store_target(request, tmp_path, monkeypatch):
+    """Where a test's runs are stored: a SQLite file. Modules that must hold on both stores
+    override this with `both_stores` (tests/test_jobs.py, tests/test_resume.py)."""
+    return _store("sqlite", request, tmp_path, monkeypatch)
+
+
+def both_stores(request, tmp_path, monkeypatch):
+    """`store_target = pytest.fixture(params=STORES)(both_stores)`: each test once on SQLite and
+    once on its own PostgreSQL schema."""
+    return _store(request.param, request, tmp_path, monkeypatch)
+
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture
+def make_service(store_target):
     """JobServices with real worker processes on a temporary store, closed after the test."""
     from losslab.jobs.executors import LocalExecutor
     from losslab.jobs.service import JobService
@@ -113,8 +150,7 @@ def make_service(tmp_path):
     made = []
 
     def make(workers=2, **kw):
-        db = tmp_path / "runs.sqlite3"
-        service = JobService(db, LocalExecutor(db, workers=workers, threads=1), **kw)
+        service = JobService(store_target, LocalExecutor(store_target, workers=workers, threads=1), **kw)
         made.append(service)
         return service
 

@@ -1,4 +1,5 @@
-"""The job engine with real worker processes and real SQLite in temporary folders."""
+"""The job engine with real worker processes, on both stores: real SQLite in a temporary folder
+and a real PostgreSQL server (a schema of its own per test)."""
 
 import threading
 
@@ -7,7 +8,9 @@ import pytest
 from losslab.config import RegressionConfig
 from losslab.jobs.service import JobService, LimitError, NotAllowed, NotFound
 from losslab.series import downsample
-from tests.conftest import wait_for
+from tests.conftest import STORES, both_stores, wait_for
+
+store_target = pytest.fixture(params=STORES)(both_stores)
 
 LONG = RegressionConfig(epochs=100_000)          # ~20 s: long enough to act on mid-run
 SLOW = RegressionConfig(epochs=2000, speed=200)   # 10 s in slow motion
@@ -128,8 +131,8 @@ def test_diverged_run_reports_the_step(make_service):
     assert f"step {run['diverged_at']}" in run["error"]
 
 
-def test_retention_keeps_newest_runs_per_owner(tmp_path):
-    s = JobService(tmp_path / "r.sqlite3", keep_per_owner=2)
+def test_retention_keeps_newest_runs_per_owner(store_target):
+    s = JobService(store_target, keep_per_owner=2)
     ids = [s.submit(SHORT, "alice") for _ in range(3)]
     s.conn.execute("UPDATE runs SET status = 'completed'")
     s.prune("alice")
@@ -146,8 +149,8 @@ def test_downsample_keeps_ends_and_extremes():
     assert 99.0 in v and -5.0 in v and s == sorted(s)
 
 
-def test_retention_deletes_finished_runs_older_than_the_limit_with_their_metrics(tmp_path):
-    s = JobService(tmp_path / "r.sqlite3", retention_hours=1)
+def test_retention_deletes_finished_runs_older_than_the_limit_with_their_metrics(store_target):
+    s = JobService(store_target, retention_hours=1)
     old, active = s.submit(SHORT, "alice"), s.submit(SHORT, "bob")
     s.conn.execute("UPDATE runs SET status = 'completed', created = created - 7200 WHERE id = ?", (old,))
     s.conn.execute("UPDATE runs SET created = created - 7200 WHERE id = ?", (active,))  # still queued: kept
@@ -157,7 +160,7 @@ def test_retention_deletes_finished_runs_older_than_the_limit_with_their_metrics
     assert s.conn.execute("SELECT COUNT(*) FROM metrics WHERE run = ?", (old,)).fetchone()[0] == 0
 
 
-def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(tmp_path):
+def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(store_target, tmp_path):
     # Two processes on one LOSSLAB_HOME: the first holds the worker lock and trains; the second
     # only queues. Its start-up must not mark the first server's running run as interrupted.
     import subprocess
@@ -181,12 +184,15 @@ def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(tmp_path
             svc.close()
     """)
     env = {**__import__("os").environ, "LOSSLAB_HOME": str(tmp_path), "LOSSLAB_WORKERS": "1"}
+    target = tmp_path / "losslab.sqlite3"
+    if isinstance(store_target, str):  # PostgreSQL: both servers find it through the variable
+        env["LOSSLAB_DATABASE_URL"] = target = store_target
     first = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         assert first.stdout.readline().strip() == "workers"
         run_id = first.stdout.readline().strip()
-        svc = JobService(tmp_path / "losslab.sqlite3")
+        svc = JobService(target)
         wait_for(lambda: svc.get(run_id)["status"] == "running", timeout=60)
         second = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, text=True,
                                 capture_output=True, timeout=120)
@@ -196,15 +202,15 @@ def test_a_second_server_on_the_same_home_shares_the_first_ones_workers(tmp_path
         first.communicate("stop\n", timeout=60)
 
 
-def test_commits_happen_between_steps_so_polling_after_a_step_misses_nothing(tmp_path):
+def test_commits_happen_between_steps_so_polling_after_a_step_misses_nothing(store_target):
     # The reporter buffers every row of a step and commits only at step boundaries, so a reader
     # that asks for "rows after step N" (as the live chart does) can never skip a test row of N.
     from losslab.jobs.store import connect
     from losslab.jobs.worker import DbReporter, FLUSH_SECONDS
 
-    s = JobService(tmp_path / "r.sqlite3")
+    s = JobService(store_target)
     run_id = s.submit(SHORT, "alice")
-    conn = connect(tmp_path / "r.sqlite3")
+    conn = connect(store_target)
     conn.execute("UPDATE runs SET status = 'running', worker = 't' WHERE id = ?", (run_id,))
     rep = DbReporter(conn, run_id, "t", None)
     rep.metric(1, 1, "train", "loss", 1.0)
@@ -218,7 +224,7 @@ def test_commits_happen_between_steps_so_polling_after_a_step_misses_nothing(tmp
     assert set(s.metrics(run_id, after_step=1)) == {"train/loss", "test/accuracy"}
 
 
-def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, caplog):
+def test_an_internal_error_is_logged_and_named_as_such(store_target, tmp_path, monkeypatch, caplog):
     """A bug in training is not the student's to fix: the run says 'internal error', the
     traceback goes to the server log. A data problem keeps its one actionable sentence."""
     from losslab import training
@@ -227,7 +233,7 @@ def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, ca
     from losslab.i18n import render
     from losslab.jobs.store import INTERNAL_ERROR, connect
 
-    db = tmp_path / "db.sqlite3"
+    db = store_target
     svc = JobService(db)
     broken_run = svc.submit(SHORT, "alice")
     conn = connect(db)
@@ -250,3 +256,51 @@ def test_an_internal_error_is_logged_and_named_as_such(tmp_path, monkeypatch, ca
     assert worker.execute(conn, *worker.claim(conn, "tok:2"), "tok:2") == "failed"
     assert svc.get(no_data)["error"].startswith("MNIST is not installed in")
     datasets.mnist_tensors.cache_clear()
+
+
+def test_the_owner_cap_holds_when_two_replicas_take_submits_at_once(store_target):
+    """Two web replicas (two services on one store), 24 browser tabs of one student pressing
+    Start together: exactly the cap's worth of runs is queued, the others get the limit message."""
+    replicas = [JobService(store_target, max_per_owner=3) for _ in range(2)]
+    barrier, accepted, refused = threading.Barrier(24), [], []
+
+    def tab(i):
+        barrier.wait()
+        try:
+            accepted.append(replicas[i % 2].submit(SHORT, "alice"))
+        except LimitError:
+            refused.append(i)
+
+    threads = [threading.Thread(target=tab, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(accepted) == 3 and len(refused) == 21
+    assert len(replicas[0].list_runs("alice")) == 3
+
+
+def test_concurrent_claims_take_each_queued_run_exactly_once(store_target):
+    """Six workers (each its own connection, as on several hosts) claim from one queue at once:
+    no run is handed out twice and none is left behind."""
+    from losslab.jobs.store import connect
+    from losslab.jobs.worker import claim
+
+    s = JobService(store_target, max_per_owner=100)
+    queued = {s.submit(SHORT, f"owner{i % 10}") for i in range(30)}
+    claimed, lock = [], threading.Lock()
+
+    def worker(n):
+        conn = connect(store_target)
+        while (job := claim(conn, f"test/{n}:x")) is not None:
+            with lock:
+                claimed.append(job[0])
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(queued)
+    assert {r["status"] for r in s.list_runs(None, limit=100)} == {"running"}

@@ -1,5 +1,5 @@
 """Runs survive a server restart and a killed worker: they resume from their saved state, with
-real worker processes and SQLite in temporary folders."""
+real worker processes, on both stores (SQLite in a temporary folder, a real PostgreSQL schema)."""
 
 import os
 import signal
@@ -10,8 +10,10 @@ from losslab.config import RegressionConfig
 from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService
 from losslab.jobs.worker import token_pid
-from tests.conftest import wait_for
+from tests.conftest import STORES, both_stores, wait_for
 from tests.test_jobs import LONG, SHORT
+
+store_target = pytest.fixture(params=STORES)(both_stores)
 
 
 def _kill_worker_of(s, run_id, after_rows):
@@ -38,13 +40,13 @@ def test_a_killed_workers_run_resumes_twice_then_fails_with_the_reason(make_serv
     assert s.wait(nxt, timeout=60)["status"] == "completed"
 
 
-def test_a_restart_resumes_the_run_where_it_was_saved_with_the_same_result(tmp_path):
+def test_a_restart_resumes_the_run_where_it_was_saved_with_the_same_result(store_target):
     """The server goes away mid-run; after the restart the run continues from its last saved
     state: every step's row exactly once, the same final line as an uninterrupted run."""
     from losslab.training import train
 
     config = RegressionConfig(epochs=6000, speed=1000)  # ~6 s: several resume saves (every 2 s)
-    db = tmp_path / "runs.sqlite3"
+    db = store_target
     s1 = JobService(db, LocalExecutor(db, workers=1, threads=1))
     run_id = s1.submit(config, "alice")
     queued = s1.submit(SHORT, "alice")
