@@ -17,6 +17,7 @@ import os
 import secrets
 import threading
 import time
+import zlib
 from typing import Optional
 
 from ..i18n import Problem
@@ -58,6 +59,8 @@ class Worker:
 class RayExecutor:
     def __init__(self, target, workers: Optional[int] = None, address: Optional[str] = None):
         self.target = as_target(target)
+        # Actors are named after their store too: two classes' stores on one cluster never share.
+        self.prefix = f"{PREFIX}{zlib.crc32(str(self.target).encode()):08x}-"
         self.workers = workers or default_workers()
         self.address = address or os.environ.get("RAY_ADDRESS") or "auto"
         self.actors: list = [None] * self.workers
@@ -82,7 +85,7 @@ class RayExecutor:
 
     def _actor(self, i: int):
         """Actor i: the existing one of that name (another replica's), or a new one."""
-        return self._cls.options(name=f"{PREFIX}{i}", namespace=NAMESPACE, lifetime="detached",
+        return self._cls.options(name=f"{self.prefix}{i}", namespace=NAMESPACE, lifetime="detached",
                                  get_if_exists=True).remote(str(self.target), i)
 
     def _ping(self, timeout: float) -> list[Optional[dict]]:
@@ -115,7 +118,7 @@ class RayExecutor:
         import ray
 
         try:
-            return ray.get_actor(f"{PREFIX}{i}", namespace=NAMESPACE)
+            return ray.get_actor(f"{self.prefix}{i}", namespace=NAMESPACE)
         except ValueError:
             return None
 
@@ -171,7 +174,7 @@ class RayExecutor:
         """For the Lecturer page: the actors, the nodes they are on, restarts."""
         with self._lock:
             infos = list(self.infos)
-        actors = [{"actor": f"{PREFIX}{i}", "node": (info or {}).get("node", "")[:12] or "-",
+        actors = [{"actor": f"{self.prefix}{i}", "node": (info or {}).get("node", "")[:12] or "-",
                    "pid": (info or {}).get("pid"), "alive": bool(info and info.get("token"))}
                   for i, info in enumerate(infos)]
         return {"executor": "ray", "workers": self.workers, "alive": sum(a["alive"] for a in actors),

@@ -1,0 +1,90 @@
+"""The Ray executor on a real local Ray cluster of two nodes (one CPU each) and a real PostgreSQL
+store: runs of many owners spread over both nodes with every metric row exactly once, stop
+mid-run, and a killed actor's run resumes on another actor from its saved state."""
+
+from __future__ import annotations
+
+import pytest
+
+from losslab.config import RegressionConfig
+from losslab.jobs.service import JobService
+from tests.conftest import wait_for
+from tests.services import RayCluster, ray_missing
+
+pytestmark = [pytest.mark.ray, pytest.mark.postgres]
+RUN = RegressionConfig(epochs=400)
+LONG = RegressionConfig(epochs=6000, speed=1000)  # ~6 s: resume saves every ~2 s
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    why = ray_missing()
+    if why:
+        pytest.skip(why)
+    c = RayCluster(nodes=2, cpus=1)
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture
+def ray_service(cluster, postgres, tmp_path, monkeypatch):
+    from losslab.jobs.ray_executor import RayExecutor
+
+    monkeypatch.setenv("LOSSLAB_HOME", str(tmp_path))
+    url = postgres.fresh()
+    executor = RayExecutor(url, workers=2, address=cluster.address)
+    service = JobService(url, executor, max_per_owner=3)
+    assert executor.wait_ready(timeout=180), "the Ray actors never warmed up"
+    yield service
+    service.close()
+    executor.kill()
+
+
+def _steps(service, run_id):
+    return service.metrics(run_id)["train/loss"][0]
+
+
+def test_twenty_runs_of_ten_owners_spread_over_both_nodes_nothing_lost(ray_service, cluster):
+    s = ray_service
+    assert cluster.nodes() == 2
+    status = s.executor.status()
+    assert status["executor"] == "ray" and status["alive"] == 2 and status["nodes"] == 2
+    ids = [s.submit(RUN, f"owner{i % 10}") for i in range(20)]
+    runs = [s.wait(run_id, timeout=240) for run_id in ids]
+    assert {r["status"] for r in runs} == {"completed"}
+    for run_id in ids:  # every step's row exactly once, none missing
+        assert _steps(s, run_id) == list(range(1, RUN.epochs + 1))
+    tokens = {r["worker"] for r in runs}
+    assert all(t.startswith("ray/") for t in tokens)
+    infos = {i["token"]: i["node"][:12] for i in s.executor.infos if i}
+    used = {infos[t] for t in tokens if t in infos}
+    assert len(used) == 2, f"runs trained on {used} only"
+
+
+def test_stop_reaches_an_actor_mid_run(ray_service):
+    """(How soon: benchmarks/jobs.py --executor ray measures it.)"""
+    s = ray_service
+    run_id = s.submit(RegressionConfig(epochs=100_000), "alice")
+    wait_for(lambda: s.get(run_id)["status"] == "running" and s.metrics(run_id), timeout=120)
+    s.stop(run_id, "alice")
+    run = s.wait(run_id, timeout=30)
+    assert run["status"] == "stopped"
+    steps = _steps(s, run_id)
+    assert 0 < len(steps) < 100_000 and steps == list(range(1, len(steps) + 1))
+
+
+def test_a_killed_actors_run_resumes_on_another_actor(ray_service):
+    import ray
+
+    s = ray_service
+    run_id = s.submit(LONG, "alice")
+    wait_for(lambda: s.conn.execute("SELECT step FROM resume WHERE run = ?", (run_id,)).fetchone(), timeout=120)
+    token = s.get(run_id)["worker"]
+    index = int(token.split("/")[1].split(":")[0])
+    ray.kill(s.executor.actors[index], no_restart=True)
+    run = s.wait(run_id, timeout=180)
+    assert run["status"] == "completed" and run["attempts"] == 1 and run["resumed_at"] > 0
+    assert run["worker"] != token
+    assert _steps(s, run_id) == list(range(1, LONG.epochs + 1))  # no gap, no duplicate across the resume
+    wait_for(lambda: s.executor.status()["alive"] == 2, timeout=180)  # the dead actor was replaced
+    assert s.executor.status()["restarts"] >= 1
