@@ -88,3 +88,20 @@ def test_a_killed_actors_run_resumes_on_another_actor(ray_service):
     assert _steps(s, run_id) == list(range(1, LONG.epochs + 1))  # no gap, no duplicate across the resume
     wait_for(lambda: s.executor.status()["alive"] == 2, timeout=180)  # the dead actor was replaced
     assert s.executor.status()["restarts"] >= 1
+
+
+def test_the_lecturer_page_shows_the_clusters_actors_and_nodes(ray_service, monkeypatch):
+    from losslab.jobs import service as service_mod
+    from tests.conftest import ROOT, app
+
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "lecture-secret")
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(service_mod, "_service", ray_service)  # the app's service is this one
+    at = app("admin")
+    at.text_input(key="admin_input").set_value("lecture-secret").run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Workers alive" and m.value == "2 / 2" for m in at.metric)
+    caption = " ".join(c.value for c in at.caption)
+    assert "Ray cluster: 2 of 2 actors alive on 2 node(s)" in caption and "postgresql://losslab@" in caption
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Actor", "Node", "Process", "Alive"] and list(table["Alive"]) == ["✓", "✓"]

@@ -47,12 +47,22 @@ def overview() -> None:
     cols[2].metric(t("admin.queued"), counts.get("queued", 0))
     cols[3].metric(t("admin.finished"), sum(v for k, v in counts.items() if k not in ("running", "queued")))
     cols[4].metric(t("admin.restarts"), status.get("restarts", 0))
+    if status.get("executor") == "ray":
+        cluster(status)
     pinned = service().pinned()
     if pinned:
         st.info(t("admin.shared", run=pinned))
         if st.button(t("admin.unshare"), key="admin_unpin"):
             service().pin(None, st.session_state["admin_token"])
             st.rerun()
+
+
+def cluster(status: dict) -> None:
+    """LOSSLAB_EXECUTOR=ray: which actors train, on which nodes (a lost node shows here)."""
+    st.caption(t("admin.cluster", **{k: status[k] for k in ("alive", "workers", "nodes", "restarts", "store")}))
+    st.dataframe([{t("admin.col_actor"): a["actor"], t("admin.col_node"): a["node"], t("admin.col_pid"): a["pid"],
+                   t("admin.col_alive"): "✓" if a["alive"] else "✗"} for a in status["actors"]],
+                 hide_index=True, width="stretch")
 
 
 def all_runs() -> None:
