@@ -201,15 +201,18 @@ class JobService(Housekeeping, Lessons):
     def metrics(self, run_id: str, after_step: int = 0, max_points: Optional[int] = None) -> dict:
         """{"train/loss": (steps, values), ...} for rows after `after_step`, each series
         downsampled to at most max_points (first, last and extremes kept). NaN comes back as NaN."""
-        names = self.conn.execute("SELECT DISTINCT split, name FROM metrics WHERE run = ?", (run_id,)).fetchall()
+        if after_step <= 0:  # the whole run in one query (dialect.py: how each store does it fastest)
+            series = self.conn.series(run_id)
+        else:  # a live poll's tail: one index seek per series, not a scan of the whole run
+            names = self.conn.execute("SELECT DISTINCT split, name FROM metrics WHERE run = ?", (run_id,)).fetchall()
+            series = []
+            for split, name in names:
+                rows = self.conn.execute("SELECT step, value FROM metrics WHERE run = ? AND split = ? AND name = ? "
+                                         "AND step > ? ORDER BY step", (run_id, split, name, int(after_step))).fetchall()
+                if rows:
+                    series.append(((split, name), *zip(*rows)))
         out: dict[str, tuple[list, list]] = {}
-        for split, name in names:
-            # One index-ordered scan per series (the primary key is run, split, name, step).
-            rows = self.conn.execute("SELECT step, value FROM metrics WHERE run = ? AND split = ? AND name = ? "
-                                     "AND step > ? ORDER BY step", (run_id, split, name, int(after_step))).fetchall()
-            if not rows:
-                continue
-            steps, values = zip(*rows)
+        for (split, name), steps, values in series:
             values = [float("nan") if v is None else v for v in values]
             if max_points:
                 out[f"{split}/{name}"] = downsample(steps, values, max_points)
