@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 import sqlite3
 import zlib
 
@@ -44,18 +43,17 @@ class SqliteConnection(sqlite3.Connection):
         return sql
 
     def series(self, run_id: str) -> list[tuple]:
-        """Every metric series of a run: [((split, name), steps, values), ...]. One scan in
-        primary-key order, cut into series by columns and counts (C loops: a Python loop over
-        20,000 rows cost more than the query)."""
-        rows = self.execute("SELECT split, name, step, value FROM metrics WHERE run = ? ORDER BY split, name, step",
-                            (run_id,)).fetchall()
-        if not rows:
-            return []
-        splits, names, steps, values = zip(*rows)
-        out, start = [], 0
-        for key, n in Counter(zip(splits, names)).items():  # in order of first appearance: contiguous groups
-            out.append((key, steps[start:start + n], values[start:start + n]))
-            start += n
+        """Every metric series of a run: [((split, name), steps, values), ...]: one index-ordered
+        scan per series (the primary key is run, split, name, step); a single scan of all four
+        columns made a Python string per row for split and name and cost half as much again."""
+        out = []
+        for split, name in self.execute("SELECT DISTINCT split, name FROM metrics WHERE run = ?", (run_id,)).fetchall():
+            cur = self.cursor()
+            cur.row_factory = None  # plain tuples: 10,000 sqlite3.Row objects cost more than the scan
+            rows = cur.execute("SELECT step, value FROM metrics WHERE run = ? AND split = ? AND name = ? ORDER BY step",
+                               (run_id, split, name)).fetchall()
+            if rows:
+                out.append(((split, name), *zip(*rows)))
         return out
 
 
@@ -84,6 +82,9 @@ def _row_factory(cursor):
 _INSERT = re.compile(r"\s*INSERT OR (IGNORE|REPLACE) INTO (\w+)\s*(\([^)]*\))?\s*VALUES", re.I)
 
 
+_VALUES = re.compile(r"INSERT INTO (\w+)\s+VALUES\s*\((?:%s,\s*)*%s\)(.*)$", re.S)
+
+
 class PgConnection:
     """A psycopg 3 connection in autocommit (we say BEGIN ourselves, as with SQLite) that
     speaks the store's SQL: see the module's docstring for what is rewritten."""
@@ -107,11 +108,31 @@ class PgConnection:
         return cur.execute(self._sql(sql), tuple(params))
 
     def executemany(self, sql: str, rows):
+        """`INSERT ... VALUES (?, ...)` of many rows as one INSERT ... SELECT FROM unnest(arrays):
+        one statement, not one per row (psycopg's executemany: 18 ms for a worker's 700-row flush)."""
         rows = list(rows)
         cur = self.raw.cursor()
-        if rows:
-            cur.executemany(self._sql(sql), rows)
+        if not rows:
+            return cur
+        sql = self._sql(sql)
+        m = _VALUES.match(sql)
+        if m is None:
+            cur.executemany(sql, rows)
+            return cur
+        types = self._types(m.group(1))
+        if len(types) != len(rows[0]):
+            cur.executemany(sql, rows)
+            return cur
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        cur.execute(f"INSERT INTO {m.group(1)} SELECT * FROM unnest({arrays}){m.group(2)}", [list(c) for c in zip(*rows)])
         return cur
+
+    def _types(self, table: str) -> list[str]:
+        if ("types", table) not in self._keys:
+            self._keys[("types", table)] = [r[0] for r in self.raw.execute(
+                "SELECT udt_name FROM information_schema.columns WHERE table_name = %s AND table_schema = current_schema() "
+                "AND column_name <> 'rowid' ORDER BY ordinal_position", (table,))]
+        return self._keys[("types", table)]
 
     def close(self) -> None:
         self.raw.close()
