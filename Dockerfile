@@ -13,16 +13,20 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 # placed in build-data/mnist/ of the build context (offline builds; scripts/check-image.sh does that).
 ARG MNIST_FROM=
 ARG PYTHON=python3
+# 1: also the PostgreSQL driver and Ray (requirements-cluster.txt), for deploy/compose.yaml's
+# roles: the web replicas, the Ray head and its workers all run this one image.
+ARG WITH_CLUSTER=0
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
     LOSSLAB_DATA_DIR=/opt/losslab/data
 RUN ${PYTHON} -m venv /opt/venv
 WORKDIR /app
 # build-data/ is optional: ca.crt for a TLS-intercepting proxy on the build network, mnist/*.gz.
-COPY requirements.txt build-dat[a] /tmp/ctx/
+COPY requirements.txt requirements-cluster.txt build-dat[a] /tmp/ctx/
 RUN if [ -f /tmp/ctx/ca.crt ]; then export PIP_CERT=/tmp/ctx/ca.crt; fi \
  && pip install --index-url "${TORCH_INDEX_URL}" --extra-index-url https://pypi.org/simple \
         torch==2.14.1 torchvision==0.29.1 \
- && pip install -r /tmp/ctx/requirements.txt
+ && pip install -r /tmp/ctx/requirements.txt \
+ && if [ "${WITH_CLUSTER}" = 1 ]; then pip install -r /tmp/ctx/requirements-cluster.txt; fi
 COPY . .
 RUN if [ -n "${MNIST_FROM}" ]; then python -m losslab data mnist --from "${MNIST_FROM}"; \
     else python -m losslab data mnist; fi \

@@ -14,6 +14,9 @@ p95, and peak memory of the server and its workers. Bounded in time.
     python benchmarks/classroom.py --viewers 100 --with-students 30       # both at once
     python benchmarks/classroom.py --viewers 1 100 --app-root /tmp/before # another checkout's server
     python benchmarks/classroom.py --lesson 40    # a class answering and running one lesson (lesson_hall.py)
+    python benchmarks/classroom.py --students 30 --servers 2 --store postgres --executor ray
+                                                  # 2 web replicas, PostgreSQL, a 2-node Ray cluster,
+                                                  # printed after the single-host figure
 
 With --viewers: the lecturer's run (a long regression run in slow motion) is pinned, V sessions
 open its link (arriving evenly over 10 s) and poll it like the live chart does for --seconds; reports the server process's
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -252,6 +256,10 @@ def main() -> None:
     parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
     parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")
+    parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
+                        help="students mode: a real PostgreSQL server (tests/services.py) instead of SQLite")
+    parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                        help="students mode: a 2-node local Ray cluster instead of the local pool")
     args = parser.parse_args()
     if args.lesson:
         import lesson_hall
@@ -261,34 +269,63 @@ def main() -> None:
     if args.viewers:
         lecture_main(args)
         return
+    setups = [("sqlite", "local", 1)]
+    if (args.store, args.executor, args.servers) != ("sqlite", "local", 1):
+        setups.append((args.store, args.executor, args.servers))  # next to the single-host figure
     for n in args.students:
-        with tempfile.TemporaryDirectory() as tmp:
-            srv = Server(Path(tmp), None).start()
-            sampler = Sampler(srv.url, srv.proc.pid)
-            sampler.start()
-            t0 = time.perf_counter()
-            try:
-                results = asyncio.run(asyncio.wait_for(classroom(n, srv.url), timeout=1500))
-            finally:
-                sampler.done.set()
-                sampler.join()
-            wall = time.perf_counter() - t0
-            service = JobService(Path(tmp) / "losslab.sqlite3")
-            runs = service.runs_by_id(results["run_ids"])
-            completed = sum(r["status"] == "completed" for r in runs)
-            lost = sum(EPOCHS - len(set(service.metrics(r["id"]).get(key, ([], []))[0]))
-                       for r in runs for key in ("train/loss", "train/mse"))
-            srv.stop()
-            home = results["home"]
-            print(f"N = {n} students on {os.cpu_count()} cores, {EPOCHS}-step regression runs, wall {wall:.0f} s")
-            print(f"  runs started {len(runs)}/{n}, completed {completed}; metric rows lost {lost}; "
-                  f"students who saw their run end: {sum(f == 'completed' for f in results['final'])}")
-            print(f"  home page load while the class trains: p50 {pct(home, 0.5):.2f} s, p95 {pct(home, 0.95):.2f} s")
-            print(f"  /_stcore/health: p95 {1000 * pct(sampler.health, 0.95):.0f} ms over {len(sampler.health)} "
-                  f"probes, {sampler.failures} failed")
-            print(f"  peak memory, server + workers (RSS): {sampler.peak_kb / 1024:.0f} MB")
-            for e in results["errors"][:5]:
-                print("  !", e)
+        for store, executor, servers in setups:
+            with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+                students_main(n, Path(tmp), store, executor, servers, args.app_root, stack)
+
+
+def students_main(n: int, tmp: Path, store: str, executor: str, servers: int, app_root: str, stack) -> None:
+    """N students at once on one setup: the store, the executor, and how many web processes."""
+    env, target = {}, tmp / "losslab.sqlite3"
+    if store == "postgres":
+        from tests.services import Postgres
+
+        pg = Postgres().start()
+        stack.callback(pg.stop)
+        env["LOSSLAB_DATABASE_URL"] = target = pg.fresh()
+    if executor == "ray":
+        from tests.services import RayCluster
+
+        cluster = RayCluster(nodes=2, cpus=1)
+        stack.callback(cluster.shutdown)
+        env.update(LOSSLAB_EXECUTOR="ray", RAY_ADDRESS=cluster.address)
+    if servers > 1 or env:
+        srv = Replicated(tmp, servers, env, Path(app_root))
+    else:
+        srv = Server(tmp, None, root=Path(app_root)).start()
+    stack.callback(srv.stop)
+    sampler = Sampler(srv.url, srv.proc.pid)
+    sampler.start()
+    t0 = time.perf_counter()
+    try:
+        results = asyncio.run(asyncio.wait_for(classroom(n, srv.url), timeout=1500))
+    finally:
+        sampler.done.set()
+        sampler.join()
+    wall = time.perf_counter() - t0
+    service = JobService(target)
+    runs = service.runs_by_id(results["run_ids"])
+    completed = sum(r["status"] == "completed" for r in runs)
+    lost = sum(EPOCHS - len(set(service.metrics(r["id"]).get(key, ([], []))[0]))
+               for r in runs for key in ("train/loss", "train/mse"))
+    nodes = len({r["worker"].split(":")[0] for r in runs if r["worker"]})
+    service.close()
+    home = results["home"]
+    print(f"N = {n} students on {os.cpu_count()} cores, {EPOCHS}-step regression runs, {store} + {executor} workers, "
+          f"{servers} web process(es), wall {wall:.0f} s")
+    print(f"  runs started {len(runs)}/{n}, completed {completed}; metric rows lost {lost}; "
+          f"students who saw their run end: {sum(f == 'completed' for f in results['final'])}; "
+          f"trained by {nodes} distinct workers")
+    print(f"  home page load while the class trains: p50 {pct(home, 0.5):.2f} s, p95 {pct(home, 0.95):.2f} s")
+    print(f"  /_stcore/health: p95 {1000 * pct(sampler.health, 0.95):.0f} ms over {len(sampler.health)} "
+          f"probes, {sampler.failures} failed")
+    print(f"  peak memory, server + workers (RSS): {sampler.peak_kb / 1024:.0f} MB", flush=True)
+    for e in results["errors"][:5]:
+        print("  !", e)
 
 
 if __name__ == "__main__":

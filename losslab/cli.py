@@ -80,6 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--owner", default=None, help="only this owner's runs (list)")
     sub.add_parser("serve", help="the web app with its worker pool started at once (then Streamlit's own options); "
                                  "--servers N: N processes behind HAProxy at --port P under --base-path /losslab/")
+    sub.add_parser("proxy", help="only HAProxy, at --port P under --base-path B, in front of web replicas "
+                                 "given as HOST:PORT (deploy/compose.yaml)")
     return parser
 
 
@@ -94,6 +96,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         from .ui.serve import main as serve
 
         return serve(rest)
+    if argv[:1] == ["proxy"]:  # the proxy alone, for replicas on other hosts or containers
+        rest, _, port, base = _serve_options(argv[1:])
+        from .replicas import proxy_main
+
+        return proxy_main(port, base, rest)
     args = _build_parser().parse_args(argv)
     try:
         if args.command == "train":

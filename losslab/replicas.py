@@ -8,6 +8,7 @@ deploy/haproxy.cfg, and stops everything when it is stopped."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -24,10 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg"
 
 
-def render_config(port: int, base: str, backends: list[int], bind: str = "0.0.0.0", tls_cert: str | None = None) -> str:
-    """deploy/haproxy.cfg filled in; with a TLS certificate (PEM, key included) the proxy speaks
-    HTTPS and its sticky cookie is Secure."""
-    servers = "\n".join(f"    server s{i} 127.0.0.1:{p} check cookie s{i}" for i, p in enumerate(backends, start=1))
+def render_config(port: int, base: str, backends: list, bind: str = "0.0.0.0", tls_cert: str | None = None) -> str:
+    """deploy/haproxy.cfg filled in; backends are ports on this host or "host:port" (other
+    containers or machines). With a TLS certificate (PEM, key included) the proxy speaks HTTPS
+    and its sticky cookie is Secure."""
+    addresses = [b if isinstance(b, str) else f"127.0.0.1:{b}" for b in backends]
+    servers = "\n".join(f"    server s{i} {a} check cookie s{i}" for i, a in enumerate(addresses, start=1))
     return Template(TEMPLATE.read_text()).safe_substitute(bind=bind, port=port, base=base, servers=servers,
                                                           tls=f" ssl crt {tls_cert}" if tls_cert else "",
                                                           secure=" secure" if tls_cert else "")
@@ -99,3 +102,22 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
                 print(f"losslab: process {p.args[:4]} ended with {p.returncode}; stopping", file=sys.stderr)
                 stop()
         time.sleep(1)
+
+
+def proxy_main(port: int, base: str, backends: list[str], bind: str = "0.0.0.0") -> int:
+    """`python -m losslab proxy HOST:PORT ...`: only the proxy, in front of web replicas that run
+    elsewhere (deploy/compose.yaml's proxy service); same configuration as --servers mode."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    bad = [b for b in backends if not re.fullmatch(r"[A-Za-z0-9_.-]+:\d{1,5}", b)]
+    if not backends or bad:
+        print(f"losslab proxy: give each web replica as HOST:PORT (e.g. web-1:8501); not understood: {bad or 'none given'}",
+              file=sys.stderr)
+        return 2
+    if not Path(haproxy).exists():
+        print("losslab proxy: HAProxy is not installed (Debian: apt-get install haproxy).", file=sys.stderr)
+        return 2
+    tls_cert = os.environ.get("LOSSLAB_TLS_CERT") or None
+    config = home_dir() / "haproxy.cfg"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(render_config(port, "/" + base.strip("/"), backends, bind, tls_cert))
+    os.execv(haproxy, [haproxy, "-W", "-db", "-f", str(config)])

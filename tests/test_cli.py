@@ -103,3 +103,56 @@ def test_run_ids_never_look_like_command_line_options():
 
     ids = [new_run_id() for _ in range(5000)]  # about 1 in 64 random ids started with "-" before
     assert all(i[0].isalnum() and len(i) == 12 for i in ids)
+
+
+def test_proxy_alone_fronts_replicas_given_as_host_port(tmp_path):
+    """`python -m losslab proxy HOST:PORT ...` (deploy/compose.yaml's proxy): real HAProxy in front
+    of two stand-in replicas; each request carries the sticky cookie; bad backends get one sentence."""
+    import http.server
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import threading
+    import urllib.request
+
+    from losslab.replicas import wait_healthy
+    from tests.conftest import ROOT
+    from tests.services import free_port
+
+    if not (shutil.which("haproxy") or os.path.exists("/usr/sbin/haproxy")):
+        pytest.skip("HAProxy not installed (apt-get install haproxy; .ci/run does)")
+    env = dict(os.environ, LOSSLAB_HOME=str(tmp_path))
+    bad = subprocess.run([sys.executable, "-m", "losslab", "proxy", "--port", "1", "web one"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "give each web replica as HOST:PORT" in bad.stderr and "Traceback" not in bad.stderr
+
+    seen = []
+
+    class Replica(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.server.server_port)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    replicas = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), Replica) for _ in range(2)]
+    for r in replicas:
+        threading.Thread(target=r.serve_forever, daemon=True).start()
+    port = free_port()
+    backends = [f"127.0.0.1:{r.server_port}" for r in replicas]
+    proc = subprocess.Popen([sys.executable, "-m", "losslab", "proxy", "--port", str(port), "--base-path", "losslab",
+                             *backends], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_healthy(f"http://127.0.0.1:{port}/losslab/_stcore/health", 30)
+        response = urllib.request.urlopen(f"http://127.0.0.1:{port}/losslab/", timeout=5)
+        assert "LOSSLAB_SERVER=" in (response.headers.get("Set-Cookie") or "")
+        assert set(seen) <= {r.server_port for r in replicas} and seen
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        for r in replicas:
+            r.shutdown()
