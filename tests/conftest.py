@@ -82,9 +82,11 @@ def app_env(tmp_path, monkeypatch, tiny_mnist):
     if service_mod._service is not None:
         service_mod._service.close()
         service_mod._service = None
-    if service_mod._lock_file is not None:
-        service_mod._lock_file.close()  # the next test's home gets its own worker lock
-        service_mod._lock_file = None
+    from losslab.jobs import executors
+
+    if executors._lock_file is not None:
+        executors._lock_file.close()  # the next test's home gets its own worker lock
+        executors._lock_file = None
 
 
 def app(page=None, query=None):

@@ -156,3 +156,16 @@ def test_proxy_alone_fronts_replicas_given_as_host_port(tmp_path):
         proc.wait(10)
         for r in replicas:
             r.shutdown()
+
+
+def test_serve_names_a_wrong_store_or_executor_in_one_sentence(tmp_path):
+    import os
+
+    env = dict(os.environ, LOSSLAB_HOME=str(tmp_path))
+    for extra, words in (({"LOSSLAB_DATABASE_URL": "postgresql://u:hunter2@127.0.0.1:1/db"},
+                          "cannot reach the PostgreSQL store at postgresql://u:***@127.0.0.1:1/db"),
+                         ({"LOSSLAB_EXECUTOR": "rya"}, "LOSSLAB_EXECUTOR='rya' is not known")):
+        done = subprocess.run([sys.executable, "-m", "losslab", "serve"], cwd=ROOT, env={**env, **extra},
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and words in done.stderr, done.stderr[-500:]
+        assert "Traceback" not in done.stderr and "hunter2" not in done.stderr

@@ -19,6 +19,11 @@ def is_url(target) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
+def redact(url: str) -> str:
+    """A store URL for logs, messages and the admin page: the password replaced by ***."""
+    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+
+
 class SqliteConnection(sqlite3.Connection):
     """sqlite3's own connection, knowing its dialect (created through sqlite3.connect(factory=...))."""
 
@@ -94,10 +99,19 @@ class PgConnection:
     skip_locked = " FOR UPDATE SKIP LOCKED"  # two replicas' workers never wait on one queued row
 
     def __init__(self, url: str):
-        import psycopg
-
+        try:
+            import psycopg
+        except ImportError:
+            raise ValueError("LOSSLAB_DATABASE_URL names a PostgreSQL server, but psycopg is not installed: "
+                             "pip install -r requirements-cluster.txt") from None
         self.errors = (psycopg.errors.IntegrityError,)
-        self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
+        try:
+            self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            where = redact(url)
+            reason = " ".join((str(exc).strip().splitlines() or ["no answer"])[-1].split())
+            raise ValueError(f"cannot reach the PostgreSQL store at {where} ({reason}): check LOSSLAB_DATABASE_URL "
+                             "and that the server is running") from None
         self._keys: dict[str, tuple[list[str], list[str]]] = {}
 
     def execute(self, sql: str, params=()):

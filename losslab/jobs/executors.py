@@ -145,3 +145,34 @@ class LocalExecutor:
                     p.kill()
                     p.wait()
                 self._forget(p)
+
+
+def make(target):
+    """LOSSLAB_EXECUTOR=ray: Ray actors (RAY_ADDRESS) that every replica shares; else the local
+    pool, started by the one process holding this home's worker lock (None for the others)."""
+    kind = os.environ.get("LOSSLAB_EXECUTOR", "local").strip().lower()
+    if kind == "ray":
+        from .ray_executor import RayExecutor
+
+        return RayExecutor(target)
+    if kind not in ("", "local"):
+        raise ValueError(f"LOSSLAB_EXECUTOR={kind!r} is not known: set it to 'local' (the default) or 'ray'")
+    return LocalExecutor(target) if _take_worker_lock(local_dir(target)) else None
+
+
+_lock_file = None
+
+
+def _take_worker_lock(home: Path) -> bool:
+    import fcntl
+
+    global _lock_file
+    home.mkdir(parents=True, exist_ok=True)
+    f = open(home / "workers.lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return False
+    _lock_file = f  # held for the life of the process; the OS releases it when the process ends
+    return True

@@ -73,12 +73,18 @@ class RayExecutor:
 
     # --- Ray ------------------------------------------------------------------------------
     def _connect(self):
-        import ray
-
+        try:
+            import ray
+        except ImportError:
+            raise ValueError("LOSSLAB_EXECUTOR=ray needs Ray: pip install -r requirements-cluster.txt") from None
         if not ray.is_initialized():
-            # The actors import losslab from this checkout (an installed image has it anyway).
-            ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
-                     runtime_env={"env_vars": {"PYTHONPATH": PACKAGE_PARENT}})
+            try:
+                # The actors import losslab from this checkout (an installed image has it anyway).
+                ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, configure_logging=False,
+                         runtime_env={"env_vars": {"PYTHONPATH": PACKAGE_PARENT}})
+            except (ConnectionError, RuntimeError) as exc:
+                raise ValueError(f"cannot reach the Ray cluster at RAY_ADDRESS={self.address} ({str(exc).splitlines()[0]}): "
+                                 "start it (ray start --head) or fix RAY_ADDRESS") from None
         if self._cls is None:
             self._cls = ray.remote(num_cpus=1, max_concurrency=2, max_restarts=0)(Worker)
         return ray

@@ -15,7 +15,7 @@ from typing import Optional
 
 from ..config import config_from_dict
 from ..series import downsample
-from . import store
+from . import executors, store
 from .housekeeping import Housekeeping, JobError, LimitError, NotAllowed, NotFound  # noqa: F401 (re-exported)
 from .lessons import Lessons
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
@@ -269,38 +269,5 @@ def get_service() -> JobService:
     with _service_lock:
         if _service is None:
             target = store.default_target()
-            _service = JobService(target, make_executor(target))
+            _service = JobService(target, executors.make(target))
         return _service
-
-
-def make_executor(target):
-    """LOSSLAB_EXECUTOR=ray: Ray actors (RAY_ADDRESS) that every replica shares; else the local
-    pool, started by the one process holding this home's worker lock (None for the others)."""
-    kind = os.environ.get("LOSSLAB_EXECUTOR", "local").strip().lower()
-    if kind == "ray":
-        from .ray_executor import RayExecutor
-
-        return RayExecutor(target)
-    if kind not in ("", "local"):
-        raise ValueError(f"LOSSLAB_EXECUTOR={kind!r} is not known: set it to 'local' (the default) or 'ray'")
-    from .executors import LocalExecutor
-
-    return LocalExecutor(target) if _take_worker_lock(store.local_dir(target)) else None
-
-
-_lock_file = None
-
-
-def _take_worker_lock(home: Path) -> bool:
-    import fcntl
-
-    global _lock_file
-    home.mkdir(parents=True, exist_ok=True)
-    f = open(home / "workers.lock", "a+")
-    try:
-        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        f.close()
-        return False
-    _lock_file = f  # held for the life of the process; the OS releases it when the process ends
-    return True

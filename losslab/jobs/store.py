@@ -8,14 +8,13 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import re
 import sqlite3
 import time
 from pathlib import Path
 
 from ..i18n import Problem, render
 from . import migrations
-from .dialect import PgConnection, SqliteConnection, is_url
+from .dialect import PgConnection, SqliteConnection, is_url, redact
 
 # Stored as catalogue keys (i18n.Problem.encode): each reader sees them in their own language.
 INTERRUPTED_MESSAGE = Problem("jobs.interrupted").encode()
@@ -62,7 +61,7 @@ def local_dir(target) -> Path:
 
 def describe(target) -> str:
     """The store for logs and the admin page, without a password."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", target) if is_url(target) else str(target)
+    return redact(target) if is_url(target) else str(target)
 
 
 def connect(target=None):

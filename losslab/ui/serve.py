@@ -14,7 +14,11 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 def main(argv: list[str]) -> int:
     from ..jobs.service import get_service
 
-    service = get_service()  # spawns the workers now
+    try:
+        service = get_service()  # spawns the workers now
+    except ValueError as exc:  # the store or the cluster named in the environment: one sentence, no traceback
+        print(f"losslab: {exc}", file=sys.stderr)
+        return 2
     _warm_explorer()  # meanwhile, in this process: torch and the explorer's first sweeps
     if service.executor is not None:
         # The port opens once the workers are warm: the first Start after a restart trains at once.

@@ -1,0 +1,108 @@
+"""The store under concurrency, on both stores (SQLite, and a real PostgreSQL server where several
+web replicas and hosts share one store): the owner cap and the queue claim hold under races."""
+
+import threading
+
+import pytest
+
+from losslab.jobs.service import JobService, LimitError
+from tests.conftest import STORES, both_stores
+from tests.test_jobs import SHORT
+
+store_target = pytest.fixture(params=STORES)(both_stores)
+
+
+def test_the_owner_cap_holds_when_two_replicas_take_submits_at_once(store_target):
+    """Two web replicas (two services on one store), 24 browser tabs of one student pressing
+    Start together: exactly the cap's worth of runs is queued, the others get the limit message."""
+    replicas = [JobService(store_target, max_per_owner=3) for _ in range(2)]
+    barrier, accepted, refused = threading.Barrier(24), [], []
+
+    def tab(i):
+        barrier.wait()
+        try:
+            accepted.append(replicas[i % 2].submit(SHORT, "alice"))
+        except LimitError:
+            refused.append(i)
+
+    threads = [threading.Thread(target=tab, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(accepted) == 3 and len(refused) == 21
+    assert len(replicas[0].list_runs("alice")) == 3
+
+
+def test_concurrent_claims_take_each_queued_run_exactly_once(store_target):
+    """Six workers (each its own connection, as on several hosts) claim from one queue at once:
+    no run is handed out twice and none is left behind."""
+    from losslab.jobs.store import connect
+    from losslab.jobs.worker import claim
+
+    s = JobService(store_target, max_per_owner=100)
+    queued = {s.submit(SHORT, f"owner{i % 10}") for i in range(30)}
+    claimed, lock = [], threading.Lock()
+
+    def worker(n):
+        conn = connect(store_target)
+        while (job := claim(conn, f"test/{n}:x")) is not None:
+            with lock:
+                claimed.append(job[0])
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(queued)
+    assert {r["status"] for r in s.list_runs(None, limit=100)} == {"running"}
+
+
+def test_an_older_store_is_migrated_in_order_and_keeps_its_runs(tmp_path):
+    """A store written by an older losslab (migrations 1 and 2 only: no resume columns, no
+    lessons) opens: the missing migrations run in order, its runs are still there."""
+    import sqlite3
+
+    from losslab.jobs import migrations
+    from losslab.jobs.store import connect
+
+    db = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(db)
+    for number in (1, 2):
+        for step in migrations.MIGRATIONS[number]:
+            if isinstance(step, str):
+                old.execute(step)
+    old.execute("INSERT INTO runs (id, owner, task, config, status, created) VALUES "
+                "('r1', 'alice', 'regression', ?, 'completed', 1.0)", (SHORT.to_json(),))
+    old.execute("PRAGMA user_version = 2")
+    old.commit()
+    old.close()
+    conn = connect(db)
+    assert conn.version() == migrations.LATEST
+    assert {"version", "resumed_at", "attempts"} <= conn.columns("runs")
+    run = JobService(db).get("r1")
+    assert run["status"] == "completed" and run["attempts"] == 0 and run["config"]["epochs"] == SHORT.epochs
+    assert {"id", "record"} <= conn.columns("lessons") and {"lesson", "choice"} <= conn.columns("answers")
+
+
+def test_servers_starting_at_once_on_a_fresh_store_migrate_it_once(store_target):
+    from losslab.jobs import migrations
+    from losslab.jobs.store import connect
+
+    barrier, versions, errors = threading.Barrier(6), [], []
+
+    def start():
+        barrier.wait()
+        try:
+            versions.append(connect(store_target).version())
+        except Exception as exc:  # noqa: BLE001 (any failure of a racing start is the finding)
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and versions == [migrations.LATEST] * 6
