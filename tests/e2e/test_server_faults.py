@@ -12,8 +12,10 @@ from losslab.config import RegressionConfig
 from losslab.jobs.service import SYSTEM, JobService
 from losslab.jobs.store import FINAL_STATUSES
 from losslab.jobs.worker import token_pid
-from tests.conftest import wait_for
+from tests.conftest import STORES, both_stores, wait_for
 from tests.e2e.conftest import Server
+
+store_target = pytest.fixture(params=STORES)(both_stores)
 
 pytestmark = pytest.mark.e2e
 
@@ -30,10 +32,12 @@ def open_home(browser, url):
     return pg
 
 
-def test_restart_with_active_runs_resumes_them_with_their_metrics(tmp_path, browser):
-    srv = Server(tmp_path, None).start()
+def test_restart_with_active_runs_resumes_them_with_their_metrics(tmp_path, browser, store_target):
+    # On SQLite in the server's home, and on a PostgreSQL server (LOSSLAB_DATABASE_URL).
+    url = store_target if isinstance(store_target, str) else None
+    srv = Server(tmp_path, None, {"LOSSLAB_DATABASE_URL": url} if url else None).start()
     # This process only queues runs and reads them; the server's workers train them.
-    svc = JobService(tmp_path / "losslab.sqlite3", max_per_owner=10)
+    svc = JobService(url or tmp_path / "losslab.sqlite3", max_per_owner=10)
     open_home(browser, srv.url)
     ids = [svc.submit(RegressionConfig(epochs=100_000, seed=i), "alice") for i in range(3)]
     wait(lambda: sum(bool(svc.metrics(i)) for i in ids) >= 2)  # two workers busy, one queued
