@@ -105,3 +105,25 @@ def test_the_lecturer_page_shows_the_clusters_actors_and_nodes(ray_service, monk
     assert "Ray cluster: 2 of 2 actors alive on 2 node(s)" in caption and "postgresql://losslab@" in caption
     table = at.dataframe[0].value
     assert list(table.columns) == ["Actor", "Node", "Process", "Alive"] and list(table["Alive"]) == ["✓", "✓"]
+
+
+def test_a_lost_nodes_run_resumes_on_the_other_node(ray_service, cluster):
+    """The worker node dies (its raylet and actor killed, no warning): the run it trained resumes
+    from its saved state on the head node's actor; a new node brings the pool back to two."""
+    s = ray_service
+    ids = [s.submit(LONG, "alice"), s.submit(LONG, "bob")]  # one on each actor
+    for run_id in ids:
+        wait_for(lambda run_id=run_id: s.conn.execute("SELECT step FROM resume WHERE run = ?", (run_id,)).fetchone(),
+                 timeout=120)
+    node = next(n for n in cluster.cluster.worker_nodes)
+    node_of = {i["token"]: i["node"] for i in s.executor.infos if i}
+    lost = [r for r in ids if node_of.get(s.get(r)["worker"]) == node.node_id]
+    assert len(lost) == 1
+    cluster.cluster.remove_node(node, allow_graceful=False)
+    runs = {r: s.wait(r, timeout=300) for r in ids}
+    assert {r["status"] for r in runs.values()} == {"completed"}
+    assert runs[lost[0]]["attempts"] == 1 and runs[lost[0]]["resumed_at"] > 0
+    for run_id in ids:
+        assert _steps(s, run_id) == list(range(1, LONG.epochs + 1))
+    cluster.cluster.add_node(num_cpus=1)  # capacity again: the replacement actor starts there
+    wait_for(lambda: s.executor.status()["alive"] == 2, timeout=180)
