@@ -4,7 +4,6 @@ about once a second, and stops polling when every run it shows has ended."""
 from __future__ import annotations
 
 import math
-import secrets
 from typing import Callable
 
 import streamlit as st
@@ -13,7 +12,6 @@ from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
 from .cache import SharedCache
-from .pace import PACE
 from .pages import run_link
 from .session import acting_token, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 
@@ -219,16 +217,9 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
         return
     run_ids = [r["id"] for r in runs]
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)
-    base = poll_seconds(runs)
-    me = st.session_state.setdefault("_pace_id", secrets.token_hex(8))
-    every = PACE.interval(me, base) if base else None  # stretched when the process is crowded
 
-    @st.fragment(run_every=every)
+    @st.fragment(run_every=poll_seconds(runs))
     def view():
-        if every:
-            PACE.note(me, base)
-            if PACE.drifted(every, base):
-                st.rerun()  # the hall filled (or emptied): one full rerun takes the new interval
         current = service().runs_by_id(run_ids, viewer=owner())
         if all(r["status"] == "queued" for r in current):
             for r in current:  # nothing to draw yet: a cheap poll while the class waits
@@ -237,7 +228,6 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
         else:
             render(current)
         if active and not any(r["status"] in ACTIVE_STATUSES for r in current):
-            PACE.forget(me)
             st.rerun()  # the last run ended: one full rerun turns polling off
 
     view()
