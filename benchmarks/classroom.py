@@ -45,6 +45,7 @@ from student import Student  # noqa: E402
 from losslab.jobs.service import JobService  # noqa: E402
 from losslab.replicas import wait_healthy  # noqa: E402
 from tests.e2e.conftest import Server  # noqa: E402
+from tests.services import environment  # noqa: E402
 
 EPOCHS = 10_000  # per student run: the seed default, 10,000 full-batch steps, 2 metric rows each
 
@@ -202,19 +203,7 @@ def main() -> None:
 
 def students_main(n: int, tmp: Path, store: str, executor: str, servers: int, app_root: str, stack) -> None:
     """N students at once on one setup: the store, the executor, and how many web processes."""
-    env, target = {}, tmp / "losslab.sqlite3"
-    if store == "postgres":
-        from tests.services import Postgres
-
-        pg = Postgres().start()
-        stack.callback(pg.stop)
-        env["LOSSLAB_DATABASE_URL"] = target = pg.fresh()
-    if executor == "ray":
-        from tests.services import RayCluster
-
-        cluster = RayCluster(nodes=2, cpus=1)
-        stack.callback(cluster.shutdown)
-        env.update(LOSSLAB_EXECUTOR="ray", RAY_ADDRESS=cluster.address)
+    target, env = environment(stack, store, executor, tmp / "losslab.sqlite3")
     if servers > 1 or env:
         srv = Replicated(tmp, servers, env, Path(app_root))
     else:

@@ -27,6 +27,7 @@ from losslab.config import RegressionConfig  # noqa: E402
 from losslab.jobs.executors import LocalExecutor  # noqa: E402
 from losslab.jobs.service import JobService  # noqa: E402
 from losslab.training import train  # noqa: E402
+from tests.services import environment  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -34,21 +35,11 @@ def engine(store: str, executor: str, tmp: Path):
     """A service on the asked store and executor: real PostgreSQL and a real 2-node Ray cluster
     (tests/services.py), or SQLite in `tmp` and the local pool."""
     with contextlib.ExitStack() as stack:
-        if store == "postgres":
-            from tests.services import Postgres
-
-            pg = Postgres().start()
-            stack.callback(pg.stop)
-            target = pg.fresh()
-        else:
-            target = tmp / f"bench-{executor}.sqlite3"
+        target, env = environment(stack, store, executor, tmp / f"bench-{executor}.sqlite3")
         if executor == "ray":
             from losslab.jobs.ray_executor import RayExecutor
-            from tests.services import RayCluster
 
-            cluster = RayCluster(nodes=2, cpus=1)
-            stack.callback(cluster.shutdown)
-            ex = RayExecutor(target, workers=2, address=cluster.address)
+            ex = RayExecutor(target, workers=2, address=env["RAY_ADDRESS"])
             stack.callback(ex.kill)
         else:
             # One worker with every core's threads: the comparison with a direct call is like for like.

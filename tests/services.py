@@ -130,3 +130,19 @@ class RayCluster:
 
         ray.shutdown()
         self.cluster.shutdown()
+
+
+def environment(stack, store: str, executor: str, sqlite_file: Path) -> tuple[object, dict]:
+    """Start what a benchmark's setup needs on `stack` (stopped when it closes): a PostgreSQL
+    server for store="postgres", a 2-node Ray cluster for executor="ray". Returns the store's
+    target and the variables a losslab server needs to use them."""
+    env, target = {}, sqlite_file
+    if store == "postgres":
+        pg = Postgres().start()
+        stack.callback(pg.stop)
+        env["LOSSLAB_DATABASE_URL"] = target = pg.fresh()
+    if executor == "ray":
+        cluster = RayCluster(nodes=2, cpus=1)
+        stack.callback(cluster.shutdown)
+        env.update(LOSSLAB_EXECUTOR="ray", RAY_ADDRESS=cluster.address)
+    return target, env

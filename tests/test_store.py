@@ -106,3 +106,20 @@ def test_servers_starting_at_once_on_a_fresh_store_migrate_it_once(store_target)
     for t in threads:
         t.join()
     assert errors == [] and versions == [migrations.LATEST] * 6
+
+
+def test_a_flush_with_one_key_twice_keeps_one_row_on_both_stores(store_target):
+    """A worker's batch may name a row twice (a resumed run re-reports a step): metric rows keep
+    the first, snapshots the last, in one call, whichever store."""
+    from losslab.jobs.store import Transaction
+
+    s = JobService(store_target)
+    run_id = s.submit(SHORT, "alice")
+    with Transaction(s.conn) as c:
+        c.executemany("INSERT OR IGNORE INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      [(run_id, 1, 1, "train", "loss", 2.0, 0.0), (run_id, 1, 1, "train", "loss", 9.0, 0.0),
+                       (run_id, 2, 1, "train", "loss", 1.0, 0.0)])
+        c.executemany("INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",
+                      [(run_id, 5, "line", '{"a": 1}'), (run_id, 5, "line", '{"a": 2}')])
+    assert s.metrics(run_id)["train/loss"] == ([1, 2], [2.0, 1.0])
+    assert s.snapshots(run_id, "line") == [(5, {"a": 2})]

@@ -112,7 +112,7 @@ class PgConnection:
             reason = " ".join((str(exc).strip().splitlines() or ["no answer"])[-1].split())
             raise ValueError(f"cannot reach the PostgreSQL store at {where} ({reason}): check LOSSLAB_DATABASE_URL "
                              "and that the server is running") from None
-        self._keys: dict[str, tuple[list[str], list[str]]] = {}
+        self._tables: dict[str, tuple[list[str], list[str], list[str]]] = {}
 
     def execute(self, sql: str, params=()):
         # Results in binary: a 10,000-row series loads in half the time it takes as text.
@@ -122,31 +122,22 @@ class PgConnection:
         return cur.execute(self._sql(sql), tuple(params))
 
     def executemany(self, sql: str, rows):
-        """`INSERT ... VALUES (?, ...)` of many rows as one INSERT ... SELECT FROM unnest(arrays):
-        one statement, not one per row (psycopg's executemany: 18 ms for a worker's 700-row flush)."""
+        """`INSERT OR IGNORE ... VALUES (?, ...)` of many rows (a worker's metric flush) as one
+        INSERT ... SELECT FROM unnest(arrays): one statement, not one per row (psycopg's
+        executemany: 18 ms for a 700-row flush). Anything else row by row: an upsert's
+        DO UPDATE may not meet one key twice in a single statement."""
         rows = list(rows)
         cur = self.raw.cursor()
         if not rows:
             return cur
         sql = self._sql(sql)
         m = _VALUES.match(sql)
-        if m is None:
+        if m is None or not m.group(2).strip().endswith("DO NOTHING"):
             cur.executemany(sql, rows)
             return cur
-        types = self._types(m.group(1))
-        if len(types) != len(rows[0]):
-            cur.executemany(sql, rows)
-            return cur
-        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        arrays = ", ".join(f"%s::{t}[]" for t in self._table(m.group(1))[1])
         cur.execute(f"INSERT INTO {m.group(1)} SELECT * FROM unnest({arrays}){m.group(2)}", [list(c) for c in zip(*rows)])
         return cur
-
-    def _types(self, table: str) -> list[str]:
-        if ("types", table) not in self._keys:
-            self._keys[("types", table)] = [r[0] for r in self.raw.execute(
-                "SELECT udt_name FROM information_schema.columns WHERE table_name = %s AND table_schema = current_schema() "
-                "AND column_name <> 'rowid' ORDER BY ordinal_position", (table,))]
-        return self._keys[("types", table)]
 
     def close(self) -> None:
         self.raw.close()
@@ -166,9 +157,7 @@ class PgConnection:
         self.raw.execute("INSERT INTO schema_version VALUES (%s)", (int(n),))
 
     def columns(self, table: str) -> set[str]:
-        rows = self.raw.execute("SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                                "AND table_schema = current_schema()", (table,))
-        return {r[0] for r in rows}
+        return set(self._read(table)[0])  # not cached: a migration is about to change it
 
     def ddl(self, sql: str) -> str:
         sql = re.sub(r"\bREAL\b", "DOUBLE PRECISION", sql)  # PostgreSQL's REAL has 24 bits
@@ -186,16 +175,26 @@ class PgConnection:
         return _translate(sql, self._upsert_keys)
 
     def _upsert_keys(self, table: str) -> tuple[list[str], list[str]]:
-        """(primary key columns, other columns) of a table, read once from the catalogue."""
-        if table not in self._keys:
-            cols = [r[0] for r in self.raw.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-                "AND table_schema = current_schema() AND column_name <> 'rowid' ORDER BY ordinal_position", (table,))]
-            keys = [r[0] for r in self.raw.execute(
-                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary", (table,))]
-            self._keys[table] = (keys, [c for c in cols if c not in keys])
-        return self._keys[table]
+        """(primary key columns, other columns) of a table."""
+        names, _, keys = self._table(table)
+        return keys, [c for c in names if c not in keys]
+
+    def _table(self, table: str) -> tuple[list[str], list[str], list[str]]:
+        """A table's columns in order, their types and its primary key, read once per connection."""
+        if table not in self._tables:
+            self._tables[table] = self._read(table)
+        return self._tables[table]
+
+    def _read(self, table: str) -> tuple[list[str], list[str], list[str]]:
+        """From the catalogue; `rowid` (PostgreSQL's stand-in for SQLite's) left out: no INSERT names it."""
+        cols = self.raw.execute(
+            "SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s "
+            "AND table_schema = current_schema() AND column_name <> 'rowid' ORDER BY ordinal_position",
+            (table,)).fetchall()
+        keys = [r[0] for r in self.raw.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s) AND i.indisprimary", (table,))]
+        return [c[0] for c in cols], [c[1] for c in cols], keys
 
 
 @functools.lru_cache(maxsize=512)

@@ -16,12 +16,13 @@ from typing import Optional, Protocol
 
 from ..i18n import Problem
 from .dialect import is_url
-from .store import MAX_RESUMES, Transaction, as_target, connect, local_dir, now, requeue
+from .store import as_target, connect, local_dir, worker_died
 
 log = logging.getLogger("losslab.executor")
 
 
 class Executor(Protocol):
+    def scope(self) -> tuple[str, tuple]: ...  # the runs a start-up recovers (SQL where, params)
     def start(self) -> None: ...
     def wait_ready(self, timeout: float = 60.0) -> bool: ...
     def notify(self) -> None: ...
@@ -95,7 +96,7 @@ class LocalExecutor:
                 for i, p in enumerate(self.procs):
                     if p.poll() is None or self._stop.is_set():
                         continue
-                    self._fail_runs_of(conn, p, self.pool)
+                    self._fail_runs_of(conn, p)
                     self._forget(p)
                     self.procs[i] = self._spawn()
                     self.restarts += 1
@@ -111,20 +112,12 @@ class LocalExecutor:
         it), only this pool's on a shared server."""
         return ("worker LIKE ?", (f"{self.pool}/%",)) if is_url(self.db_path) else ("1 = 1", ())
 
-    @staticmethod
-    def _fail_runs_of(conn, proc: subprocess.Popen, pool: str) -> None:
-        """The run of a dead worker resumes from its saved state on another worker, at most
-        MAX_RESUMES times; then it fails with the reason."""
+    def _fail_runs_of(self, conn, proc: subprocess.Popen) -> None:
         code = proc.returncode
         key = {-9: "jobs.worker_killed", -15: "jobs.worker_terminated"}.get(code, "jobs.worker_exit")
-        error = Problem("jobs.gave_up", reason=Problem(key, code=code).encode(), times=MAX_RESUMES).encode()
-        mine = ("status = 'running' AND worker LIKE ?", (f"{pool}/{proc.pid}:%",))
-        with Transaction(conn) as c:
-            resumed = requeue(c, *mine)
-            n = c.execute(f"UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE {mine[0]}",
-                          (now(), error, *mine[1])).rowcount
+        resumed, failed = worker_died(conn, "worker LIKE ?", (f"{self.pool}/{proc.pid}:%",), Problem(key, code=code))
         log.warning("worker %s died (exit code %s); %d run(s) queued to resume, %d failed; starting a new worker",
-                    proc.pid, code, resumed, n)
+                    proc.pid, code, resumed, failed)
 
     def status(self) -> dict:
         with self._lock:

@@ -89,12 +89,12 @@ MIGRATIONS: dict[int, list] = {
 LATEST = max(MIGRATIONS)
 
 
-def apply(conn, begin: str) -> None:
+def apply(conn) -> None:
     """Bring the store up to LATEST in one transaction (a second process starting at the same
     moment waits for it, then finds nothing left to do)."""
     if conn.version() >= LATEST:
         return
-    conn.execute(begin)
+    conn.execute(conn.begin)
     try:
         conn.lock("losslab migrations")
         current = conn.version()

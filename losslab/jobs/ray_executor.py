@@ -22,7 +22,7 @@ from typing import Optional
 
 from ..i18n import Problem
 from .executors import PACKAGE_PARENT, default_workers
-from .store import MAX_RESUMES, Transaction, as_target, connect, describe, now, requeue
+from .store import as_target, connect, describe, worker_died
 
 log = logging.getLogger("losslab.executor")
 NAMESPACE = "losslab"
@@ -95,17 +95,24 @@ class RayExecutor:
                                  get_if_exists=True).remote(str(self.target), i)
 
     def _ping(self, timeout: float) -> list[Optional[dict]]:
-        """Each actor's info, or None for one that is dead (or did not answer in time)."""
+        """Each actor's info, or None for one that is dead (or missing). All are asked at once
+        and waited for together, so a slow actor costs `timeout` once, not once per actor."""
         ray = self._connect()
         refs = [a.info.remote() if a is not None else None for a in self.actors]
+        asked = [r for r in refs if r is not None]
+        ready, _ = ray.wait(asked, num_returns=len(asked), timeout=timeout) if asked else ([], [])
+        ready = set(ready)
         out = []
         for ref in refs:
-            try:
-                out.append(ray.get(ref, timeout=timeout) if ref is not None else None)
-            except ray.exceptions.GetTimeoutError:
-                out.append({"token": None, "busy": True})  # warming up, or the node is slow: not dead
-            except ray.exceptions.RayActorError:
+            if ref is None:
                 out.append(None)
+            elif ref not in ready:
+                out.append({"token": None, "busy": True})  # warming up, or its node is slow: not dead
+            else:
+                try:
+                    out.append(ray.get(ref))
+                except ray.exceptions.RayActorError:
+                    out.append(None)
         return out
 
     # --- the Executor protocol --------------------------------------------------------------
@@ -143,6 +150,7 @@ class RayExecutor:
                 with self._lock:
                     self.infos = infos
                 return True
+            time.sleep(0.2)  # a missing or dead actor answers at once: do not spin
         return False
 
     def notify(self) -> None:
@@ -168,13 +176,9 @@ class RayExecutor:
 
     @staticmethod
     def _fail_runs_of(conn, token: str) -> None:
-        error = Problem("jobs.gave_up", reason=Problem("jobs.actor_died").encode(), times=MAX_RESUMES).encode()
-        mine = ("status = 'running' AND worker = ?", (token,))
-        with Transaction(conn) as c:
-            resumed = requeue(c, *mine)
-            n = c.execute(f"UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE {mine[0]}",
-                          (now(), error, *mine[1])).rowcount
-        log.warning("Ray worker %s died; %d run(s) queued to resume, %d failed; starting a new actor", token, resumed, n)
+        resumed, failed = worker_died(conn, "worker = ?", (token,), Problem("jobs.actor_died"))
+        log.warning("Ray worker %s died; %d run(s) queued to resume, %d failed; starting a new actor",
+                    token, resumed, failed)
 
     def status(self) -> dict:
         """For the Lecturer page: the actors, the nodes they are on, restarts."""

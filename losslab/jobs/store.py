@@ -30,6 +30,21 @@ def requeue(c, where: str, params: tuple) -> int:
         "UPDATE runs SET status = 'queued', worker = NULL, error = NULL, attempts = attempts + 1, "
         "resumed_at = COALESCE((SELECT step FROM resume WHERE resume.run = runs.id), 0), version = version + 1 "
         f"WHERE {where} AND stop_requested = 0 AND attempts < ?", (*params, MAX_RESUMES)).rowcount
+
+
+def worker_died(conn, where: str, params: tuple, reason: Problem) -> tuple[int, int]:
+    """The running runs of a worker that died (a local process, a Ray actor): queued again to
+    resume from their saved state while they have resumes left, else failed with `reason`.
+    Returns (resumed, failed)."""
+    error = Problem("jobs.gave_up", reason=reason.encode(), times=MAX_RESUMES).encode()
+    mine = f"status = 'running' AND {where}"
+    with Transaction(conn) as c:
+        resumed = requeue(c, mine, params)
+        failed = c.execute(f"UPDATE runs SET status = 'failed', ended = ?, error = ?, version = version + 1 WHERE {mine}",
+                           (now(), error, *params)).rowcount
+    return resumed, failed
+
+
 ACTIVE_STATUSES = ("queued", "running")
 
 def home_dir() -> Path:
@@ -79,7 +94,7 @@ def connect(target=None):
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, far fewer fsyncs
         conn.execute("PRAGMA foreign_keys = ON")
-    migrations.apply(conn, conn.begin)
+    migrations.apply(conn)
     return conn
 
 
