@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--with-students", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
+    parser.add_argument("--spy", default=None, help="--viewers mode: py-spy raw profile of the server's first 15 s to FILE")
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
     parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +29,7 @@ async def viewer(url: str, run_id: str, until: float, results: dict, delay: floa
     try:
         async with Student(url) as s:
             results["open"].append(await s.open("regression", f"run={run_id}"))
+            results["arrivals"].append((delay, results["open"][-1]))
             results["first_bytes"].append(s.bytes)
             start_bytes, t0 = s.bytes, time.monotonic()
             await s.watch(until=until)
@@ -36,7 +40,7 @@ async def viewer(url: str, run_id: str, until: float, results: dict, delay: floa
 
 
 async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) -> tuple[dict, dict]:
-    results = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": []}
+    results = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": [], "arrivals": []}
     until = time.monotonic() + seconds
     tasks = [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
     class_results = None
@@ -44,6 +48,20 @@ async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) 
         class_results = asyncio.create_task(classroom(students, url))
     await asyncio.gather(*tasks)
     return results, (await class_results if class_results else None)
+
+
+def _spy(spec: str | None, pids: list[int]):
+    """--spy FILE[:FROM-TO]: py-spy's raw stacks of the thread holding the (first) server
+    process's GIL, from FROM to TO seconds after the viewers start arriving (default 0-15). py-spy
+    is a dev tool: pip install py-spy."""
+    if not spec:
+        return None
+    path, _, window = spec.partition(":")
+    start, _, end = (window or "0-15").partition("-")
+    cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pids[0]), "-r", "100",
+           "-d", str(int(float(end) - float(start))), "-f", "raw", "--threads", "--nonblocking", "-o", path]
+    return subprocess.Popen(["sh", "-c", f"sleep {float(start)} && exec \"$@\"", "spy", *cmd],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def main(args) -> None:
@@ -66,14 +84,20 @@ def main(args) -> None:
             time.sleep(2)
             sampler = Sampler(srv.url, srv.proc.pid)
             sampler.start()
+            spy = _spy(args.spy, server_pids())
             cpu0, t0 = cpu_seconds(server_pids()), time.perf_counter()
+            own0 = resource.getrusage(resource.RUSAGE_SELF)
             try:
                 results, class_results = asyncio.run(asyncio.wait_for(
                     lecture(srv.url, run_id, v, args.seconds, args.with_students), timeout=1800))
             finally:
                 sampler.done.set()
                 sampler.join()
+                if spy:
+                    spy.wait()
             wall = time.perf_counter() - t0
+            own1 = resource.getrusage(resource.RUSAGE_SELF)
+            clients = (own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime) / wall
             cpu = cpu_seconds(server_pids()) - cpu0
             service.stop(run_id, "the-lecturer-owner-token")
             srv.stop()
@@ -83,6 +107,10 @@ def main(args) -> None:
                   + f", {args.seconds:.0f} s, {args.servers} server process(es), code at {args.app_root}")
             print(f"  server CPU: {cpu / wall:.3f} s per wall second (workers excluded); {polls} polls served, "
                   f"{1000 * cpu / max(1, polls + v):.1f} ms of server CPU per poll or page load")
+            print(f"  the simulated clients (this process, sharing the cores): {clients:.2f} CPU s per wall second")
+            if os.environ.get("LOSSLAB_BENCH_TIMELINE"):
+                print("  page loads by arrival (s after start: seconds):",
+                      " ".join(f"{a:.1f}:{d:.2f}" for a, d in sorted(results["arrivals"])))
             print(f"  page load (the run's link): p50 {pct(results['open'], 0.5):.2f} s, p95 {pct(results['open'], 0.95):.2f} s")
             print(f"  bytes sent per viewer per second while polling: median {pct(rate, 0.5) / 1000:.1f} KB/s; "
                   f"first load {pct(results['first_bytes'], 0.5) / 1000:.0f} KB")

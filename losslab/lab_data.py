@@ -4,6 +4,7 @@ Deterministic: the same config always gives the same tensors."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -89,5 +90,12 @@ def regression_points(config: RegressionConfig) -> tuple[list[float], list[float
 
 def initial_line(config: RegressionConfig) -> tuple[float, float]:
     """(slope, intercept) the run will start from: the seed fixes it, whatever the loss."""
+    return _initial_line(config.seed, config.model)
+
+
+@functools.lru_cache(maxsize=1024)
+def _initial_line(seed: int, model: str) -> tuple[float, float]:
+    # Once per seed in a server: every preview asked for it, and torch.manual_seed (in
+    # build_model) also records a traceback for CUDA's lazy seeding, file stats and all.
     with torch.random.fork_rng():  # build_model seeds torch; the calling process's RNG stays as it was
-        return snapshots.line_params(build_model(config))
+        return snapshots.line_params(build_model(RegressionConfig(seed=seed, model=model)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -48,28 +49,43 @@ AXIS = dict(gridcolor="#e5e5e5", zerolinecolor="#bbb", linecolor="#888", showlin
 PLAIN = dict(template="none", plot_bgcolor="white", paper_bgcolor="white")
 
 
+# Bold on a projector: type ≥ 18 px everywhere, a darker grid.
+BIG_AXIS = dict(title=dict(font=dict(size=22)), tickfont=dict(size=18), gridcolor="#bbbbbb", linewidth=2)
+_AXIS_NAME = re.compile(r"[xy]axis\d*")
+
+
+def merged(base: dict, changes: dict) -> dict:
+    """base with changes applied the way update_layout applies them: dicts merged key by key."""
+    out = dict(base)
+    for key, value in changes.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep", height: int = 420) -> go.Figure:
-    fig.update_xaxes(**AXIS)
-    fig.update_yaxes(**AXIS)
+    """Titles, fonts, axes and legend of every figure. The whole layout is assigned once:
+    update_layout and update_xaxes validate and dispatch each key path (~11 ms a figure,
+    rebuilt for a live run twice a second); one assignment of the same layout costs ~1 ms."""
     big = presenting()
-    if big:  # projector: lines and markers thicker (type: below, after the titles are set)
+    if big:  # projector: lines and markers thicker
         for trace in fig.data:
             if getattr(trace, "line", None) is not None and trace.line.width:
                 trace.line.width = trace.line.width * 1.8
             if getattr(trace, "marker", None) is not None and getattr(trace.marker, "size", None):
                 trace.marker.size = trace.marker.size * 1.5
         height = int(height * 1.2)
-    fig.update_layout(
+    current = fig.layout.to_plotly_json()
+    axis = merged(AXIS, BIG_AXIS) if big else AXIS
+    changes = dict(
         title=dict(text=title, font=dict(size=28 if big else 20)), font={**FONT, "size": 20 if big else 16},
-        height=height,
-        xaxis_title=x, yaxis_title=y, uirevision=revision, **PLAIN,
+        height=height, uirevision=revision, **PLAIN,
         margin=dict(l=70, r=20, t=60, b=110),
         # Below the plot: a legend at the top collides with the title on narrow columns.
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
     )
-    if big:  # projector: type ≥ 18 px everywhere, a darker grid
-        fig.update_xaxes(title_font_size=22, tickfont_size=18, gridcolor="#bbbbbb", linewidth=2)
-        fig.update_yaxes(title_font_size=22, tickfont_size=18, gridcolor="#bbbbbb", linewidth=2)
+    for name in {"xaxis", "yaxis", *(k for k in current if _AXIS_NAME.fullmatch(k))}:  # every subplot's axes
+        changes[name] = merged(axis, {"title": {"text": {"xaxis": x, "yaxis": y}[name]}} if name in ("xaxis", "yaxis") else {})
+    fig.layout = merged(current, changes)
     return fig
 
 

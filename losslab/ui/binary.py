@@ -47,7 +47,7 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("bin_loss", ids), versions, lambda: figures.loss_curves(
                   curves, log_y=True, title=t("figure.loss_while_training"), y_title=t("figure.loss"),
                   markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]), live=is_live(runs)),
-              "bin_loss_chart", summaries.loss_curves(curves), summaries.curve_rows(curves))
+              "bin_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
         rows = []
         for r, name in zip(runs, names):
             acc = data[r["id"]]

@@ -4,12 +4,23 @@ shared link opens in the same language; a switch in the sidebar changes it."""
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import i18n
 
 KEY = "lang"
 SWITCH = "lang_switch"
+# This thread's (session id, language), set where the language is decided. A page calls t()
+# some hundreds of times; asking st.session_state each time was ~7 % of a page load.
+_here = threading.local()
+
+
+def _remember(lang: str) -> None:
+    ctx = get_script_run_ctx()
+    _here.lang = (ctx.session_id if ctx else None, lang)
 
 
 def from_header(header: str | None) -> str | None:
@@ -48,6 +59,7 @@ def choose() -> str:
     else:
         lang = _accepted() or i18n.server_default()
     ss[KEY] = lang
+    _remember(lang)
     i18n.set_language_source(_session_language)
     if st.query_params.get(KEY) != lang:
         st.query_params[KEY] = lang
@@ -57,6 +69,7 @@ def choose() -> str:
 def _switched() -> None:
     lang = st.session_state[SWITCH]
     st.session_state[KEY] = lang
+    _remember(lang)
     st.query_params[KEY] = lang
 
 
@@ -71,7 +84,12 @@ def switch() -> None:
 
 
 def _session_language():
-    return st.session_state.get(KEY)
+    remembered = getattr(_here, "lang", None)
+    if remembered is not None:
+        ctx = get_script_run_ctx()
+        if ctx is not None and ctx.session_id == remembered[0]:
+            return remembered[1]
+    return st.session_state.get(KEY)  # a fragment's rerun on a fresh thread, or another session's
 
 
 # t() anywhere in this process asks the running session for its language.

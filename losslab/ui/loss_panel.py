@@ -14,6 +14,7 @@ import streamlit as st
 from .. import figures, panel
 from ..losses import LOSSES, TASKS
 from ..i18n import current, t
+from .charts import plot, prepare
 from .live import fmt
 from .session import on_explorer, panel_marker, set_panel_marker
 
@@ -89,7 +90,7 @@ def _view(task: str, inputs: tuple, registry: tuple, lang: str):
     """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
     same inputs (the common case: the slider did not move) must not cost a recomputation."""
     rows, marker = compute(task, dict(inputs))
-    return rows, marker, figures.loss_bars(rows)
+    return rows, marker, prepare(figures.loss_bars(rows))
 
 
 def _outputs(task: str) -> None:
@@ -106,7 +107,7 @@ def _outputs(task: str) -> None:
         st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " " + t("panel.nats"))
     # A static table wraps its text, so all four columns fit the narrow sidebar.
     st.table(pd.DataFrame(table(rows)).set_index(t("table.loss")))
-    st.plotly_chart(bars, key="panel_bars", config={"displayModeBar": False})
+    plot(bars, "panel_bars", {"displayModeBar": False})
     for r in rows:
         if r.note:
             st.warning(f"**{r.label}**: {r.note}")  # the note is built in the visitor's language

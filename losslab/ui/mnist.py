@@ -49,7 +49,7 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("mn_loss", run["id"], log_y), version, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
                   title=t("figure.loss_while_training"), markers=diverged), live=is_live(runs)), "mn_loss_chart",
-              summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), summaries.curve_rows(curves))
+              summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), lambda: summaries.curve_rows(curves))
     with c2:
         if "test/accuracy" in data:
             steps, acc = data["test/accuracy"]

@@ -72,7 +72,7 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("reg_loss", ids, log_y, smoothing), versions, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=smoothing, y_title=y_title, title=t("figure.loss_while_training"),
                   markers=diverged), live=is_live(runs)),
-              "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), summaries.curve_rows(curves))
+              "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), lambda: summaries.curve_rows(curves))
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
     with right:

@@ -70,7 +70,7 @@ def overlay(selected: list[dict]) -> None:
                            "steps": data[key][0], "values": data[key][1]})
     log_y = st.toggle(t("live.log_axis"), value=True, key="runs_log")
     chart(figures.loss_curves(curves, log_y=log_y, title=t("runs.overlay_title"), y_title=t("runs.overlay_axis")),
-          "runs_overlay", summaries.loss_curves(curves), summaries.curve_rows(curves))
+          "runs_overlay", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
 
 
 def csv_bytes(run_ids: list[str]) -> bytes:

@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     except ValueError as exc:  # the store or the cluster named in the environment: one sentence, no traceback
         print(f"losslab: {exc}", file=sys.stderr)
         return 2
-    _warm_explorer()  # meanwhile, in this process: torch and the explorer's first sweeps
+    warm()  # meanwhile, in this process: torch, the explorer's first sweeps, what the pages import
     if service.executor is not None:
         # The port opens once the workers are warm: the first Start after a restart trains at once.
         service.executor.wait_ready(timeout=120)
@@ -34,6 +34,54 @@ def main(argv: list[str]) -> int:
 
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return streamlit_cli.main()
+
+
+def warm() -> None:
+    _warm_explorer()
+    warm_pages()
+
+
+def page_modules() -> list[str]:
+    """Every module the pages import (read from app_pages/*.py and app.py, not listed by hand)."""
+    import ast
+
+    names = set()
+    for path in [APP, *sorted((APP.parent / "app_pages").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("losslab"):
+                names.add(node.module)
+                names.update(f"{node.module}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.Import):
+                names.update(a.name for a in node.names if a.name.startswith("losslab"))
+    return sorted(names)
+
+
+# Imported on first use by Streamlit, Plotly and pandas (each lazily, on the first chart or table).
+FIRST_USE = ["plotly.io._json", "plotly.tools", "plotly.offline", "pyarrow.pandas_compat", "narwhals._interchange.dataframe",
+             "streamlit.emojis", "streamlit.runtime.scriptrunner.magic_funcs", "plotly.animation",
+             "streamlit.components.v2.manifest_scanner", "pyarrow.vendored.version", "packaging.tags"]
+
+
+def warm_pages() -> None:
+    """Import what the pages import, before the port opens. Otherwise the first visitors after
+    a (re)start import it in their script threads, and every other session arriving meanwhile
+    waits on Python's import lock behind them: with a hall opening a link at once, page loads
+    took 3-4 s in the first seconds while the CPU sat half idle. Plotly loads each figure class
+    (and its validators' modules) on first use: all of graph_objs is ~0.7 s and ~50 MB, once."""
+    import importlib
+    import pkgutil
+
+    import plotly.graph_objs
+
+    for name in page_modules() + FIRST_USE:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # `from losslab.ui.x import some_function` names a function, not a module
+    for info in pkgutil.walk_packages(plotly.graph_objs.__path__, "plotly.graph_objs.",
+                                      onerror=lambda name: None):
+        if "widget" not in info.name:  # FigureWidget needs Jupyter's traitlets
+            importlib.import_module(info.name)
 
 
 def _warm_explorer() -> None:
