@@ -123,3 +123,39 @@ def test_a_flush_with_one_key_twice_keeps_one_row_on_both_stores(store_target):
                       [(run_id, 5, "line", '{"a": 1}'), (run_id, 5, "line", '{"a": 2}')])
     assert s.metrics(run_id)["train/loss"] == ([1, 2], [2.0, 1.0])
     assert s.snapshots(run_id, "line") == [(5, {"a": 2})]
+
+
+def test_threads_of_one_server_take_turns_to_write_instead_of_timing_out(tmp_path):
+    """SQLite: a slow writer (here: a transaction held 0.5 s) makes the other threads of the same
+    server wait their turn on the process's write lock, not on SQLite's busy timeout, which here
+    is 50 ms and would fail them with "database is locked"."""
+    from losslab.jobs.store import Transaction, connect
+
+    path = tmp_path / "losslab.sqlite3"
+    conns = [connect(path) for _ in range(5)]
+    for c in conns:
+        c.execute("PRAGMA busy_timeout = 50")
+    conns[0].execute("CREATE TABLE t (n INTEGER)")
+    holding, errors = threading.Event(), []
+
+    def slow():
+        with Transaction(conns[0]) as c:
+            c.execute("INSERT INTO t VALUES (0)")
+            holding.set()
+            threading.Event().wait(0.5)
+
+    def quick(i):
+        holding.wait()
+        try:
+            with Transaction(conns[i]) as c:
+                c.execute("INSERT INTO t VALUES (?)", (i,))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=slow)] + [threading.Thread(target=quick, args=(i,)) for i in range(1, 5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(10)
+    assert errors == []
+    assert sorted(r[0] for r in conns[0].execute("SELECT n FROM t")) == [0, 1, 2, 3, 4]

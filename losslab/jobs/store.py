@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -91,11 +92,43 @@ def connect(target=None):
                                factory=SqliteConnection)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.write_lock = _write_lock(target)
+        with conn.write_lock:
+            _wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, far fewer fsyncs
         conn.execute("PRAGMA foreign_keys = ON")
     migrations.apply(conn)
     return conn
+
+
+def _wal(conn, patience: float = 30.0) -> None:
+    """PRAGMA journal_mode = WAL, retried: SQLite answers "database is locked" at once, without
+    its busy timeout, when another connection opens or converts the file at that moment (six
+    servers starting together on a fresh store failed one time in five)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+_write_locks: dict[str, threading.RLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(path: Path) -> threading.RLock:
+    """One lock per SQLite file in this process, taken around each write transaction. SQLite's
+    own wait for its write lock sleeps in steps of up to 100 ms; thirty students pressing Start
+    together (thirty threads of one server) queued behind each other that way for seconds,
+    each holder also waiting for the GIL. Threads of one process now wait on this lock, which
+    wakes the next at once; other processes (the workers) still meet SQLite's busy timeout."""
+    key = os.path.realpath(path)
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.RLock())
 
 
 class Transaction:
@@ -103,13 +136,25 @@ class Transaction:
 
     def __init__(self, conn):
         self.conn = conn
+        self.lock = getattr(conn, "write_lock", None)  # SQLite: this process's writers take turns
 
     def __enter__(self):
-        self.conn.execute(self.conn.begin)
+        if self.lock is not None:
+            self.lock.acquire()
+        try:
+            self.conn.execute(self.conn.begin)
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            raise
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            if self.lock is not None:
+                self.lock.release()
         return False
 
 
