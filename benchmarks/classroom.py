@@ -112,8 +112,11 @@ async def student(url: str, i: int, start: asyncio.Event, results: dict) -> None
         results["errors"].append(f"student {i}: {type(exc).__name__}: {exc}")
 
 
-async def classroom(n: int, url: str) -> dict:
-    results = {"run_ids": [], "home": [], "final": [], "errors": []}
+async def classroom(n: int, url: str, results: dict | None = None) -> dict:
+    """n students open the lab, press Start together and watch their runs; `results` (if given)
+    fills as they go: run_ids once each has pressed Start."""
+    results = results if results is not None else {}
+    results.update({"run_ids": [], "home": [], "final": [], "errors": []})
     start = asyncio.Event()
     tasks = [asyncio.create_task(student(url, i, start, results)) for i in range(n)]
     await asyncio.sleep(2 + n * 0.2)  # every student has the page open
@@ -175,6 +178,9 @@ def main() -> None:
     parser.add_argument("--with-students", type=int, default=0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--app-root", default=str(Path(__file__).resolve().parents[1]))
+    parser.add_argument("--collide", action="store_true",
+                        help="--viewers mode: the hall opens the link in the same seconds the class presses Start "
+                             "(default: once the class is training)")
     parser.add_argument("--spy", default=None, help="--viewers mode: py-spy raw profile of the server's first 15 s to FILE")
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
     parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")

@@ -1,5 +1,5 @@
 """`python benchmarks/classroom.py --viewers 1 100 [--with-students 30] [--servers 2]`: the lecturer's
-run is pinned, V sessions open its link (arriving evenly over 10 s) and poll it like the live
+run is pinned and open on the lecturer's projector, V sessions open its link (arriving evenly over 10 s) and poll it like the live
 chart does for --seconds; reports the server process's CPU seconds per wall second (its workers
 excluded), bytes sent per viewer per second, page load p50/p95 and health p95. Run from
 classroom.py, which holds the shared parts (the sampler, the class, the replicated service)."""
@@ -39,13 +39,25 @@ async def viewer(url: str, run_id: str, until: float, results: dict, delay: floa
         results["errors"].append(f"viewer: {type(exc).__name__}: {exc}")
 
 
-async def lecture(url: str, run_id: str, v: int, seconds: float, students: int) -> tuple[dict, dict]:
+async def lecture(url: str, run_id: str, v: int, seconds: float, students: int, collide: bool) -> tuple[dict, dict]:
+    """The class (if any) opens the lab and presses Start together; the hall opens the shared link
+    once the class is training (with `collide`: from the moment the class opens the lab, so the
+    arrivals meet the Start burst)."""
     results = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": [], "arrivals": []}
+    class_state: dict = {}
+    class_results = asyncio.create_task(classroom(students, url, class_state)) if students else None
+    if students and not collide:
+        while len(class_state.get("run_ids", [])) + len(class_state.get("errors", [])) < students:
+            await asyncio.sleep(0.1)
     until = time.monotonic() + seconds
-    tasks = [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
-    class_results = None
-    if students:
-        class_results = asyncio.create_task(classroom(students, url))
+    # The lecturer pressed Share to class on the run's page, and projects it: that tab has drawn
+    # the run before the hall opens the link (not counted among the viewers).
+    lecturer = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": [], "arrivals": []}
+    projector = asyncio.create_task(viewer(url, run_id, until, lecturer))
+    while not lecturer["open"] and not lecturer["errors"]:
+        await asyncio.sleep(0.05)
+    results["errors"] += lecturer["errors"]
+    tasks = [projector] + [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
     await asyncio.gather(*tasks)
     return results, (await class_results if class_results else None)
 
@@ -89,7 +101,7 @@ def main(args) -> None:
             own0 = resource.getrusage(resource.RUSAGE_SELF)
             try:
                 results, class_results = asyncio.run(asyncio.wait_for(
-                    lecture(srv.url, run_id, v, args.seconds, args.with_students), timeout=1800))
+                    lecture(srv.url, run_id, v, args.seconds, args.with_students, args.collide), timeout=1800))
             finally:
                 sampler.done.set()
                 sampler.join()
@@ -104,6 +116,7 @@ def main(args) -> None:
             rate = sorted(results["rate"])
             polls = sum(results["polls"])
             print(f"{v} viewers of one pinned run" + (f" + {args.with_students} students training" if args.with_students else "")
+                  + (" (the hall arrives as the class presses Start)" if args.collide and args.with_students else "")
                   + f", {args.seconds:.0f} s, {args.servers} server process(es), code at {args.app_root}")
             print(f"  server CPU: {cpu / wall:.3f} s per wall second (workers excluded); {polls} polls served, "
                   f"{1000 * cpu / max(1, polls + v):.1f} ms of server CPU per poll or page load")

@@ -90,14 +90,15 @@ def _view(task: str, inputs: tuple, registry: tuple, lang: str):
     """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
     same inputs (the common case: the slider did not move) must not cost a recomputation."""
     rows, marker = compute(task, dict(inputs))
-    return rows, marker, prepare(figures.loss_bars(rows))
+    # the table as a DataFrame too: building it (and its index) was most of a panel's rerun
+    return rows, marker, prepare(figures.loss_bars(rows)), pd.DataFrame(table(rows)).set_index(t("table.loss", lang))
 
 
 def _outputs(task: str) -> None:
     inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
                           if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
     # a newly registered loss, or another language, is a new view
-    rows, marker, bars = _view(task, inputs, tuple(LOSSES), current())
+    rows, marker, bars, frame = _view(task, inputs, tuple(LOSSES), current())
     set_panel_marker(marker)
     if task == "multiclass":
         st.caption(t("panel.softmax") + ", ".join(f"{p:.3f}" for p in panel.softmax(
@@ -106,7 +107,7 @@ def _outputs(task: str) -> None:
         info = panel.information(marker["p"], marker["q"])
         st.caption(" · ".join(f"{k} = {fmt(v)}" for k, v in info.items()) + " " + t("panel.nats"))
     # A static table wraps its text, so all four columns fit the narrow sidebar.
-    st.table(pd.DataFrame(table(rows)).set_index(t("table.loss")))
+    st.table(frame)
     plot(bars, "panel_bars", {"displayModeBar": False})
     for r in rows:
         if r.note:
