@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument("--collide", action="store_true",
                         help="--viewers mode: the hall opens the link in the same seconds the class presses Start "
                              "(default: once the class is training)")
-    parser.add_argument("--spy", default=None, help="--viewers mode: py-spy raw profile of the server's first 15 s to FILE")
+    parser.add_argument("--spy", default=None, help="--viewers mode: FILE[:FROM-TO], py-spy's raw stacks of the server from FROM to TO s (default 0-15)")
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
     parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",

@@ -1,6 +1,6 @@
 """`python benchmarks/classroom.py --viewers 1 100 [--with-students 30] [--servers 2]`: the lecturer's
-run is pinned and open on the lecturer's projector, V sessions open its link (arriving evenly over 10 s) and poll it like the live
-chart does for --seconds; reports the server process's CPU seconds per wall second (its workers
+run is pinned (the lecturer's tab has drawn it), V sessions open its link (arriving evenly over 10 s)
+and poll it like the live chart does for --seconds; reports the server process's CPU seconds per wall second (its workers
 excluded), bytes sent per viewer per second, page load p50/p95 and health p95. Run from
 classroom.py, which holds the shared parts (the sampler, the class, the replicated service)."""
 
@@ -28,8 +28,7 @@ async def viewer(url: str, run_id: str, until: float, results: dict, delay: floa
     await asyncio.sleep(delay)
     try:
         async with Student(url) as s:
-            results["open"].append(await s.open("regression", f"run={run_id}"))
-            results["arrivals"].append((delay, results["open"][-1]))
+            results["loads"].append((delay, await s.open("regression", f"run={run_id}")))
             results["first_bytes"].append(s.bytes)
             start_bytes, t0 = s.bytes, time.monotonic()
             await s.watch(until=until)
@@ -43,21 +42,18 @@ async def lecture(url: str, run_id: str, v: int, seconds: float, students: int, 
     """The class (if any) opens the lab and presses Start together; the hall opens the shared link
     once the class is training (with `collide`: from the moment the class opens the lab, so the
     arrivals meet the Start burst)."""
-    results = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": [], "arrivals": []}
+    results = {"loads": [], "first_bytes": [], "rate": [], "errors": [], "polls": []}  # loads: (arrival, seconds)
     class_state: dict = {}
     class_results = asyncio.create_task(classroom(students, url, class_state)) if students else None
     if students and not collide:
         while len(class_state.get("run_ids", [])) + len(class_state.get("errors", [])) < students:
             await asyncio.sleep(0.1)
     until = time.monotonic() + seconds
-    # The lecturer pressed Share to class on the run's page, and projects it: that tab has drawn
-    # the run before the hall opens the link (not counted among the viewers).
-    lecturer = {"open": [], "first_bytes": [], "rate": [], "errors": [], "polls": [], "arrivals": []}
-    projector = asyncio.create_task(viewer(url, run_id, until, lecturer))
-    while not lecturer["open"] and not lecturer["errors"]:
-        await asyncio.sleep(0.05)
-    results["errors"] += lecturer["errors"]
-    tasks = [projector] + [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
+    # The lecturer pressed Share to class on the run's page: that tab drew the run before the
+    # hall opens the link (a load, not one of the viewers).
+    async with Student(url) as lecturer:
+        await lecturer.open("regression", f"run={run_id}")
+    tasks = [asyncio.create_task(viewer(url, run_id, until, results, ARRIVALS * i / v)) for i in range(v)]
     await asyncio.gather(*tasks)
     return results, (await class_results if class_results else None)
 
@@ -123,8 +119,9 @@ def main(args) -> None:
             print(f"  the simulated clients (this process, sharing the cores): {clients:.2f} CPU s per wall second")
             if os.environ.get("LOSSLAB_BENCH_TIMELINE"):
                 print("  page loads by arrival (s after start: seconds):",
-                      " ".join(f"{a:.1f}:{d:.2f}" for a, d in sorted(results["arrivals"])))
-            print(f"  page load (the run's link): p50 {pct(results['open'], 0.5):.2f} s, p95 {pct(results['open'], 0.95):.2f} s")
+                      " ".join(f"{a:.1f}:{d:.2f}" for a, d in sorted(results["loads"])))
+            loads = [d for _, d in results["loads"]]
+            print(f"  page load (the run's link): p50 {pct(loads, 0.5):.2f} s, p95 {pct(loads, 0.95):.2f} s")
             print(f"  bytes sent per viewer per second while polling: median {pct(rate, 0.5) / 1000:.1f} KB/s; "
                   f"first load {pct(results['first_bytes'], 0.5) / 1000:.0f} KB")
             print(f"  /_stcore/health: p95 {1000 * pct(sampler.health, 0.95):.0f} ms over {len(sampler.health)} probes, "

@@ -19,8 +19,9 @@ before = set(sys.modules)
 for page in (None, "regression", "binary", "mnist", "explorer", "runs", "lesson"):
     at = app(page)
     assert not at.exception, (page, at.exception)
-heavy = ("losslab", "plotly", "_plotly_utils", "pandas", "pyarrow", "narwhals", "torch", "numpy")
-print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in heavy)))
+heavy = ("losslab", "plotly", "_plotly_utils", "pandas", "pyarrow", "narwhals", "torch", "numpy", "streamlit", "packaging")
+print(json.dumps(sorted(m for m in set(sys.modules) - before
+                        if m.split(".")[0] in heavy and not m.startswith("streamlit.testing"))))
 """
 
 

@@ -83,8 +83,9 @@ def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep"
         # Below the plot: a legend at the top collides with the title on narrow columns.
         legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0.0),
     )
-    for name in {"xaxis", "yaxis", *(k for k in current if _AXIS_NAME.fullmatch(k))}:  # every subplot's axes
-        changes[name] = merged(axis, {"title": {"text": {"xaxis": x, "yaxis": y}[name]}} if name in ("xaxis", "yaxis") else {})
+    titles = {"xaxis": x, "yaxis": y}  # the first axes carry the titles; every subplot's axes the style
+    for name in {*titles, *(k for k in current if _AXIS_NAME.fullmatch(k))}:
+        changes[name] = merged(axis, {"title": {"text": titles[name]}}) if name in titles else axis
     fig.layout = merged(current, changes)
     return fig
 

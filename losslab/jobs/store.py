@@ -93,8 +93,7 @@ def connect(target=None):
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.write_lock = _write_lock(target)
-        with conn.write_lock:
-            _wal(conn)
+        _wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, far fewer fsyncs
         conn.execute("PRAGMA foreign_keys = ON")
     migrations.apply(conn)

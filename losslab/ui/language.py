@@ -69,8 +69,7 @@ def choose() -> str:
 def _switched() -> None:
     lang = st.session_state[SWITCH]
     st.session_state[KEY] = lang
-    _remember(lang)
-    st.query_params[KEY] = lang
+    st.query_params[KEY] = lang  # the rerun's choose() reads it first, and remembers it
 
 
 def switch() -> None:

@@ -56,10 +56,11 @@ def page_modules() -> list[str]:
     return sorted(names)
 
 
-# Imported on first use by Streamlit, Plotly and pandas (each lazily, on the first chart or table).
-FIRST_USE = ["plotly.io._json", "plotly.tools", "plotly.offline", "pyarrow.pandas_compat", "narwhals._interchange.dataframe",
-             "streamlit.emojis", "streamlit.runtime.scriptrunner.magic_funcs", "plotly.animation",
-             "streamlit.components.v2.manifest_scanner", "pyarrow.vendored.version", "packaging.tags"]
+# Imported on first use by Streamlit, Plotly, pandas and pyarrow (the first chart, table or
+# caption); tests/test_warm.py fails if one is missing or a page needs another.
+FIRST_USE = ["plotly.io._json", "plotly.animation", "pyarrow.pandas_compat", "pyarrow.vendored.version",
+             "narwhals._interchange.dataframe", "streamlit.emojis", "streamlit.runtime.scriptrunner.magic_funcs",
+             "streamlit.components.v2.manifest_scanner"]
 
 
 def warm_pages() -> None:
