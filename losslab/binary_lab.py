@@ -4,11 +4,15 @@ run records (the loss each step; accuracy and the decision boundary every ~1 % o
 from __future__ import annotations
 
 import base64
+import functools
+from typing import Optional
 
 import torch
 
+from . import minima
 from .binary_data import binary_data, inputs
 from .config import BinaryConfig
+from .losses import LOSSES
 
 GRID = 60           # the boundary snapshot: GRID × GRID logits over the data's box
 Z_CLIP = 8.0        # logits stored as bytes in [−8, 8]: enough for the 0.5 contour and the ±1 margins
@@ -24,6 +28,23 @@ def box(x: torch.Tensor, margin: float = 0.15) -> tuple[list, list]:
 def encode_logits(z: torch.Tensor) -> str:
     q = ((z.clamp(-Z_CLIP, Z_CLIP) + Z_CLIP) / (2 * Z_CLIP) * 255).round().to(torch.uint8)
     return base64.b64encode(q.numpy().tobytes()).decode("ascii")
+
+
+@functools.lru_cache(maxsize=64)
+def exact_minimum(config: BinaryConfig) -> Optional[minima.Minimum]:
+    """The loss's own minimum over the logistic model's weights on the training points, or None
+    where no exact answer exists (a net: not convex in its weights; a non-convex loss like focal).
+    A probability loss (naive BCE) is minimised through its stable form: the same function of z."""
+    loss = config.loss_fn
+    if loss.stable_form:
+        loss = LOSSES[loss.stable_form]
+    param = loss.resolve_param(config.loss_param)
+    if config.model != "logistic" or not loss.is_convex(param):
+        return None
+    data = binary_data(config)
+    X = inputs(config, data.train_x).double()
+    X = torch.cat([X, torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    return minima.minimise(loss, param, X, data.train_y)
 
 
 class BinaryLab:

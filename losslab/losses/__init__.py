@@ -81,6 +81,12 @@ class Loss:
     inf_note: Text | str = ""
     # A sentence under the explorer's chart when this loss is drawn.
     explorer_note: Text | str = ""
+    # What its exact minimum over a linear model is (losslab.minima): a closed form (MSE); a linear
+    # programme, for a piecewise-linear loss: `kinks(target, param)` gives the predictions where
+    # each point's loss bends, shape (n, K); else convex (Newton) or not (a global search).
+    closed_form: bool = False
+    kinks: Optional[Callable] = None
+    convex: bool | Callable[[Optional[float]], bool] = False
 
     @property
     def train_fn(self):
@@ -90,6 +96,12 @@ class Loss:
         if self.param is None:
             return None
         return self.param.default if value is None else float(value)
+
+    def is_convex(self, param: Optional[float] = None) -> bool:
+        """Convex in the prediction (so in a linear model's weights) at this parameter."""
+        if callable(self.convex):
+            return bool(self.convex(self.resolve_param(param)))
+        return self.convex or self.closed_form or self.kinks is not None
 
     def __call__(self, pred, target, param: Optional[float] = None) -> torch.Tensor:
         return self.fn(pred, target, self.resolve_param(param))

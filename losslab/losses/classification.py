@@ -93,6 +93,7 @@ register(Loss(
     reference=lambda z, y, _: F.binary_cross_entropy_with_logits(z, y),
     fused=True,
     unit="nats",
+    convex=True,
 ))
 register(Loss(
     name="hinge",
@@ -106,6 +107,7 @@ register(Loss(
              ko='SVM의 손실: 점이 마진 1 이상으로 올바른 쪽에 있으면 0이 되어, 확신 있는 정답은 더 이상 기여하지 않습니다.'),
     fn=_hinge,
     reference=_hinge_reference,
+    kinks=lambda y, _: 2 * y - 1,  # 1 − s·z = 0 at z = s
 ))
 register(Loss(
     name="binary_focal",

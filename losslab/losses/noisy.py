@@ -113,6 +113,7 @@ register(Loss(
                         "맞으면 여전히 0입니다."),
     fn=_binary_squared_hinge,
     reference=_binary_squared_hinge_reference,
+    convex=True,
 ))
 register(Loss(
     name="mae_prob",

@@ -49,6 +49,7 @@ register(Loss(
     reference=lambda p, y, _: F.mse_loss(p, y),
     fused=True,
     unit="{y}²",
+    closed_form=True,
 ))
 register(Loss(
     name="mae",
@@ -63,6 +64,7 @@ register(Loss(
     fn=_mae,
     reference=lambda p, y, _: F.l1_loss(p, y),
     fused=True,
+    kinks=lambda y, _: y,
     unit="{y}",
 ))
 register(Loss(
@@ -80,6 +82,7 @@ register(Loss(
              ko='δ보다 큰 오차는 선형으로 벌점을 받습니다')),
     fused=True,
     unit="{y}²",
+    convex=True,
 ))
 register(Loss(
     name="smooth_l1",
@@ -96,6 +99,7 @@ register(Loss(
              ko='제곱 구간(그릇)의 폭')),
     fused=True,
     unit="{y}",
+    convex=True,
 ))
 register(Loss(
     name="log_cosh",
@@ -108,4 +112,5 @@ register(Loss(
              ko='작은 오차에는 MSE/2처럼, 큰 오차에는 MAE처럼 행동하며 어디서나 매끄럽습니다 (δ를 고를 필요가 없습니다).'),
     fn=_log_cosh,
     reference=lambda p, y, _: torch.log(torch.cosh(p - y)).mean(),
+    convex=True,
 ))

@@ -81,6 +81,7 @@ register(Loss(
     reference=_barron_reference,
     param=Param("alpha", 1.0, -10.0, 2.0, Text(en="shape: 2 = L2, 1 = pseudo-Huber, 0 = Cauchy, −2 = Geman-McClure",
                                                ko="모양: 2 = L2, 1 = 의사 후버, 0 = 코시, −2 = 게만-매클루어")),
+    convex=lambda alpha: alpha >= 1,  # ρ'' ≥ 0 for every r exactly when α ≥ 1 (Barron 2019, §2)
 ))
 register(Loss(
     name="cauchy",
@@ -130,6 +131,7 @@ register(Loss(
     param=Param("tau", 0.5, 0.01, 0.99, Text(en="which quantile: 0.1 = a line under most points, 0.9 = above",
                                              ko="어느 분위수: 0.1이면 대부분의 점 아래, 0.9면 위의 직선")),
     unit="{y}",
+    kinks=lambda y, tau: y,
 ))
 register(Loss(
     name="eps_insensitive",
@@ -147,4 +149,5 @@ register(Loss(
     param=Param("epsilon", 1.0, 0.0, 100.0, Text(en="half-width of the tube that costs nothing",
                                                  ko="비용이 없는 관의 반폭")),
     unit="{y}",
+    kinks=lambda y, eps: torch.cat([y - eps, y + eps], dim=1),
 ))
