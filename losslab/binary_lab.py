@@ -103,6 +103,15 @@ class BinaryLab:
     def end(self, model, step, epoch, status, reporter):
         if status == "stopped" and step % self.every:
             self.evaluate(model, step, epoch, reporter)
+        with torch.no_grad():
+            z = self._logits(model, self.x)
+            pred = torch.sigmoid(z) if self.probability else z
+            self.final["final/loss"] = float(self.loss_fn.fn(pred, self.data.train_y, self.param))
+            self.final["final/bce"] = float(LOSSES["bce_logits"].fn(z, self.data.train_y, None))
+        best = exact_minimum(self.config)
+        if best is not None:
+            self.final["minimum/loss"] = best.loss
+            self.final["final/gap"] = minima.gap(self.final["final/loss"], best.loss)
 
     def evaluate(self, model, step, epoch, reporter):
         """Accuracy on train and test, the boundary on the grid, and the points pulling hardest."""
@@ -110,7 +119,8 @@ class BinaryLab:
             z_train, z_test = self._logits(model, self.x), self._logits(model, self.test_x)
             z_grid = self._logits(model, self.grid).flatten()
         acc = float(((z_train > 0).float() == self.data.train_y).float().mean())
-        metrics = {"train/accuracy": acc}
+        # BCE of every run's probabilities: one yardstick when runs of different losses are compared
+        metrics = {"train/accuracy": acc, "train/bce": float(LOSSES["bce_logits"].fn(z_train, self.data.train_y, None))}
         if len(self.test_x):
             metrics["test/accuracy"] = float(((z_test > 0).float() == self.data.test_y).float().mean())
         z = z_train.clone().requires_grad_(True)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import torch
 
-from . import datasets, snapshots
+from . import datasets, minima, snapshots
 from .config import NOISE_PAIRS, MnistConfig, RegressionConfig
 from .models import build_model
 
 
 def regression_data(config: RegressionConfig):
-    """The (x, y) tensors a regression config describes, shape (n, 1) each."""
+    """The (x, y) points a regression config describes, in their own units (cm, kg), shape (n, 1) each."""
     if config.data == "custom":
         pts = torch.tensor(config.points, dtype=torch.float32)
         x, y = pts[:, :1], pts[:, 1:]
@@ -23,10 +23,42 @@ def regression_data(config: RegressionConfig):
         x, y = datasets.synthetic_line(config.n_points, 0.75, -64.4, 3.0, config.seed)
     else:
         x, y = datasets.seed_points()
-    x, y = datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
-    if config.x_scale == "standardised":  # population sd: mean z² = 1, so MSE's Hessian is 2·I and κ = 1
-        x = (x - x.mean()) / (x.std(unbiased=False) or 1.0)
-    return x, y
+    return datasets.with_noise_and_outliers(x, y, config.noise, config.outliers, config.outlier_offset, config.seed)
+
+
+def standardiser(config: RegressionConfig) -> tuple[float, float]:
+    """(mean, sd) the model's input is standardised with: z = (x − mean) / sd; (0, 1) on raw heights.
+    Population sd: mean z² = 1, so MSE's Hessian in (w, b) is 2·I and κ = 1."""
+    if config.x_scale != "standardised":
+        return 0.0, 1.0
+    x, _ = regression_data(config)
+    return float(x.mean()), float(x.std(unbiased=False)) or 1.0
+
+
+def training_inputs(config: RegressionConfig):
+    """What the model trains on: (z or x, y), shape (n, 1) each."""
+    x, y = regression_data(config)
+    mean, sd = standardiser(config)
+    return ((x - mean) / sd if config.x_scale == "standardised" else x), y
+
+
+@functools.lru_cache(maxsize=256)
+def exact_line(config: RegressionConfig):
+    """The loss's own best line on the run's points (minima.line: exact where an exact answer exists)."""
+    x, y = regression_data(config)
+    loss = config.loss_fn
+    return minima.line(loss, loss.resolve_param(config.loss_param), x, y)
+
+
+def regression_gap(config: RegressionConfig, loss: float, slope: float, intercept: float) -> dict:
+    """How far a line is from its loss's own minimum: the relative excess loss and the largest
+    distance between the two lines over the data's x range (in y's unit), with the minimum itself."""
+    best = exact_line(config)
+    x, _ = regression_data(config)
+    lo, hi = float(x.min()), float(x.max())
+    distance = max(abs((slope - best.theta[0]) * v + intercept - best.theta[1]) for v in (lo, hi))
+    return {"final/gap": minima.gap(loss, best.loss), "final/line_distance": distance, "minimum/loss": best.loss,
+            "minimum/slope": best.theta[0], "minimum/intercept": best.theta[1]}
 
 
 HELD_OUT = 5_000  # training images that fit the temperature of a finished MNIST run
@@ -89,8 +121,13 @@ def regression_points(config: RegressionConfig) -> tuple[list[float], list[float
 
 
 def initial_line(config: RegressionConfig) -> tuple[float, float]:
-    """(slope, intercept) the run will start from: the seed fixes it, whatever the loss."""
-    return _initial_line(config.seed, config.model)
+    """(slope, intercept) in cm the run will start from: the seed fixes the weights, whatever the loss
+    (or the MAE line, when the config starts there)."""
+    if config.init == "l1_line":
+        return exact_line(config.replace(loss="mae", loss_param=None)).theta
+    w, b = _initial_line(config.seed, config.model)
+    mean, sd = standardiser(config)
+    return w / sd, b - w * mean / sd
 
 
 @functools.lru_cache(maxsize=1024)

@@ -14,7 +14,7 @@ from torch.func import vmap
 
 from . import datasets
 from .config import RegressionConfig
-from .training import regression_data
+from .lab_data import exact_line, regression_data, training_inputs
 
 CHUNK = 4_000_000  # grid points × data points per vectorised batch: bounded memory for 10,000 uploaded points
 
@@ -25,7 +25,7 @@ def _data(config: RegressionConfig):
 
 
 def losses_on(config: RegressionConfig, slopes: torch.Tensor, intercepts: torch.Tensor) -> torch.Tensor:
-    """The run's loss for each (slope, intercept) pair (1-D tensors of equal length), float64."""
+    """The run's loss for each (slope, intercept) pair in the data's units (1-D tensors of equal length), float64."""
     x, y = _data(config)
     fn, param = config.loss_fn.fn, config.loss_fn.resolve_param(config.loss_param)
     one = vmap(lambda w, b: fn(w * x + b, y, param))
@@ -59,28 +59,11 @@ def least_squares(config: RegressionConfig) -> tuple[float, float]:
     return datasets.least_squares(*_data(config))
 
 
-def own_minimum(config: RegressionConfig, levels: int = 7, n: int = 41) -> tuple[float, float, float]:
-    """The loss's own best line, by zooming grids in standardised coordinates (ŷ = a·z + c with
-    z = (x − mean)/sd): there the valley is round, so a grid finds its floor, however narrow the
-    valley is in (slope, intercept) on raw heights. Robust losses can have several local minima;
-    the first grid spans the whole data range, so the deepest one is taken."""
-    x, y = _data(config)
-    m, sd = float(x.mean()), float(x.std(unbiased=False)) or 1.0
-    a0, c0 = least_squares(config)
-    a0, c0 = a0 * sd, c0 + a0 * m  # the least-squares line in (a, c)
-    reach = 2 * float((y - y.mean()).abs().max()) + 1.0
-    best = (a0, c0)
-    for _ in range(levels):
-        a = torch.linspace(best[0] - reach, best[0] + reach, n, dtype=torch.float64)
-        c = torch.linspace(best[1] - reach, best[1] + reach, n, dtype=torch.float64)
-        A, C = torch.meshgrid(a, c, indexing="xy")
-        slopes, intercepts = A.reshape(-1) / sd, C.reshape(-1) - A.reshape(-1) * m / sd
-        values = losses_on(config, slopes, intercepts)
-        k = int(torch.argmin(values))
-        best = (float(A.reshape(-1)[k]), float(C.reshape(-1)[k]))
-        reach *= 4 / (n - 1)  # the next grid spans ±2 cells of this one
-    slope, intercept = best[0] / sd, best[1] - best[0] * m / sd
-    return slope, intercept, loss_at(config, slope, intercept)
+def own_minimum(config: RegressionConfig) -> tuple[float, float, float]:
+    """The loss's own best line (slope, intercept, loss): exact where an exact answer exists
+    (closed form, linear programme, Newton on a convex loss), else a global search (minima.line)."""
+    best = exact_line(config)
+    return best.theta[0], best.theta[1], best.loss
 
 
 def window(points: list[tuple[float, float]], pad: float = 0.15) -> tuple[tuple, tuple]:
@@ -127,8 +110,9 @@ class Conditioning:
 
 def conditioning(config: RegressionConfig) -> Conditioning:
     """H of mean((w·x + b − y)²) is 2·[[mean x², mean x], [mean x, 1]], whatever the loss chosen:
-    the step-size limit of the lesson is MSE's."""
-    x, _ = _data(config)
+    the step-size limit of the lesson is MSE's, in the coordinates the optimizer sees (x or z)."""
+    x, _ = training_inputs(config)
+    x = x.flatten().double()
     mx, mxx = float(x.mean()), float((x * x).mean())
     h = 2 * torch.tensor([[mxx, mx], [mx, 1.0]], dtype=torch.float64)
     lo, hi = (float(v) for v in torch.linalg.eigvalsh(h))

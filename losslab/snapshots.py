@@ -13,13 +13,17 @@ SHOWN_MISTAKES = 12
 MAX_RESIDUALS = 2_000  # enough points to draw; an uploaded CSV can hold 10,000
 
 
-def line_params(model) -> tuple[float, float]:
-    return float(model.weight.detach().flatten()[0]), float(model.bias.detach().flatten()[0])
+def line_params(model, scale: tuple[float, float] = (0.0, 1.0)) -> tuple[float, float]:
+    """The model's line in the data's own units: a model trained on z = (x − mean) / sd has
+    ŷ = w·z + b = (w / sd)·x + (b − w·mean / sd). scale = (mean, sd); (0, 1) for raw x."""
+    w, b = float(model.weight.detach().flatten()[0]), float(model.bias.detach().flatten()[0])
+    mean, sd = scale
+    return w / sd, b - w * mean / sd
 
 
 @torch.no_grad()
-def regression_snapshot(model, x, y) -> dict:
-    slope, intercept = line_params(model)
+def regression_snapshot(model, x, y, scale: tuple[float, float] = (0.0, 1.0)) -> dict:
+    slope, intercept = line_params(model, scale)
     residuals = (y - model(x)).flatten()[:MAX_RESIDUALS]
     return {"slope": slope, "intercept": intercept, "residuals": [round(float(r), 5) for r in residuals]}
 

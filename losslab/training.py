@@ -15,7 +15,8 @@ import torch
 from . import calibration, resume, snapshots
 from .binary_lab import BinaryLab
 from .lab_data import (HELD_OUT, MEMO_SAMPLE, MnistData, initial_line, mnist_data,  # noqa: F401 (the labs' data)
-                       regression_data, regression_points)
+                       exact_line, regression_data, regression_gap, regression_points, standardiser,
+                       training_inputs)
 from .config import BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
 from .models import build_model, build_optimizer
 
@@ -107,6 +108,7 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
     opt = build_optimizer(model, config)
     loss_fn, param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
     pacer = _Pacer(config.speed, should_stop)
+    schedule = step_size(config)
     step, epoch, status, first_epoch, skip = 0, 0, "completed", 1, 0
     if resume_state is None:
         lab.begin(model, reporter)
@@ -121,6 +123,9 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
                 status = "stopped"
                 break
             step += 1
+            if schedule:
+                for group in opt.param_groups:
+                    group["lr"] = schedule(step, lab.total_steps)
             value, pred = _step(model, opt, loss_fn, param, x, y)
             if not math.isfinite(value):
                 reporter.metric(step, epoch, "train", "loss", value)
@@ -139,6 +144,14 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
     return Result(status, step, lab.final, seconds=time.perf_counter() - start)
 
 
+def step_size(config) -> Optional[Callable[[int, int], float]]:
+    """η at step t of T (counted from 1) when the config decays it; None for a constant step.
+    Computed from the step alone, so a resumed run continues on the same schedule."""
+    if getattr(config, "schedule", "constant") != "cosine":
+        return None
+    return lambda t, total: config.lr * 0.5 * (1 + math.cos(math.pi * (t - 1) / max(1, total)))
+
+
 def _step(model, opt, loss_fn, param, x, y) -> tuple[float, "torch.Tensor"]:
     """The one training step: zero the gradients, forward, loss, backward, update.
     Returns the loss of the weights *before* the update (as torch reports it) and the prediction."""
@@ -155,14 +168,21 @@ class _RegressionLab:
 
     def __init__(self, config: RegressionConfig):
         self.config = config
-        self.x, self.y = regression_data(config)
+        self.x, self.y = training_inputs(config)
+        self.scale = standardiser(config)  # (mean, sd) of the heights: lines are reported in cm
         self.loss_fn, self.param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
         self.total_steps = config.epochs
         self.snap_every = max(1, config.epochs // 200)  # about 200 snapshots whatever the length
         self.final: dict = {}
 
     def begin(self, model, reporter):
-        reporter.snapshot(0, "line", snapshots.regression_snapshot(model, self.x, self.y))
+        if self.config.init == "l1_line":  # start on the MAE line, in the coordinates the model sees
+            mean, sd = self.scale
+            slope, intercept = exact_line(self.config.replace(loss="mae", loss_param=None)).theta
+            with torch.no_grad():
+                model.weight.fill_(slope * sd)
+                model.bias.fill_(intercept + slope * mean)
+        reporter.snapshot(0, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
 
     def batches(self, epoch):
         yield self.x, self.y
@@ -175,7 +195,7 @@ class _RegressionLab:
             reporter.metric(step, step, "train", "mse", mse)
             self.final.update({"train/loss": value, "train/mse": mse})
         if step % self.snap_every == 0 or last:
-            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y))
+            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
 
     def end_epoch(self, model, step, epoch, reporter):
         pass
@@ -185,9 +205,11 @@ class _RegressionLab:
             pred = model(self.x)
             self.final["final/loss"] = self.loss_fn.fn(pred, self.y, self.param).item()
             self.final["final/mse"] = torch.mean((pred - self.y) ** 2).item()
-        self.final["slope"], self.final["intercept"] = snapshots.line_params(model)
+        self.final["slope"], self.final["intercept"] = snapshots.line_params(model, self.scale)
+        self.final.update(regression_gap(self.config, self.final["final/loss"], self.final["slope"],
+                                         self.final["intercept"]))
         if status == "stopped":
-            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y))
+            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
 
 
 class _MnistLab:

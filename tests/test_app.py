@@ -146,7 +146,7 @@ def test_regression_preview_shows_the_seeds_starting_line(app_env):
     assert names[:2] == ["data", "outliers"] and names[-1] == "starting line (seed 7)"
     rep = ListReporter()
     train(RegressionConfig(seed=7, outliers=2, epochs=1), rep)
-    assert initial_line(RegressionConfig(seed=7)) == (rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"])
+    assert initial_line(RegressionConfig(seed=7, outliers=2)) == (rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"])
 
 
 def test_runs_page_says_when_a_linked_run_is_gone(app_env):

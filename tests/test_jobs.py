@@ -125,7 +125,7 @@ def test_invalid_config_rejected_at_submit(make_service):
 
 def test_diverged_run_reports_the_step(make_service):
     s = make_service(workers=1)
-    run_id = s.submit(RegressionConfig(optimizer="sgd", lr=0.01, epochs=500), "alice")
+    run_id = s.submit(RegressionConfig(x_scale="raw", optimizer="sgd", lr=0.01, epochs=500), "alice")
     run = s.wait(run_id, timeout=60)
     assert run["status"] == "diverged" and run["diverged_at"] > 1
     assert f"step {run['diverged_at']}" in run["error"]

@@ -41,7 +41,7 @@ def test_same_initial_weights_across_losses():
 
 def test_too_high_learning_rate_diverges_with_the_step():
     rep = ListReporter()
-    result = train(RegressionConfig(optimizer="sgd", lr=0.01, epochs=500), rep)
+    result = train(RegressionConfig(x_scale="raw", optimizer="sgd", lr=0.01, epochs=500), rep)  # raw cm: 2/λmax ≈ 3e-5
     assert result.status == "diverged" and 1 < result.diverged_at < 500
     assert rep.rows[-1][0] == result.diverged_at
 

@@ -49,6 +49,15 @@ def _momentum(default: float = 0.0):
                    shown_when=lambda v: v.get("optimizer") != "adam")
 
 
+def _schedule(default: str = "cosine"):
+    # cosine: η·½(1 + cos(π·t/T)) over the run's T steps. A constant step leaves a non-smooth loss
+    # (MAE, quantile, hinge) circling its kink at a distance ~η; decaying it lands on the minimum.
+    return declare(default, str, widget="radio", choices=lambda: SCHEDULES)
+
+
+SCHEDULES = ("constant", "cosine")
+
+
 def _seed():
     return declare(0, int, low=0, high=MAX_SEED)
 

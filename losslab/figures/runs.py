@@ -56,8 +56,10 @@ def loss_curves(curves: list[dict], *, title: str = "", y_title: str = "",
 
 
 def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[float, float] | None = None,
-                   x_title: str = "", y_title: str = "", n_data: int | None = None) -> go.Figure:
-    """The data and one or more fitted lines: lines = [{"name", "slope", "intercept"}].
+                   x_title: str = "", y_title: str = "", n_data: int | None = None,
+                   exact: list[dict] | None = None) -> go.Figure:
+    """The data and one or more fitted lines: lines = [{"name", "slope", "intercept"}]; `exact`: each
+    run's loss's own exact minimum, dashed in its run's colour (what the run should reach).
 
     Points after the first n_data are the injected outliers, drawn in another colour."""
     fig = go.Figure()
@@ -76,6 +78,9 @@ def regression_fit(points_x, points_y, lines: list[dict], *, optimum: tuple[floa
     for i, line in enumerate(lines):
         fig.add_scatter(x=xs, y=finite([line["slope"] * x + line["intercept"] for x in xs]), mode="lines",
                         name=line["name"], line={**series_style(i, 4)["line"], **({"color": line["color"]} if "color" in line else {})})
+    for i, line in enumerate(exact or []):
+        fig.add_scatter(x=xs, y=[line["slope"] * x + line["intercept"] for x in xs], mode="lines", name=line["name"],
+                        line={**series_style(i, 2)["line"], "dash": "dash"})
     layout(fig, t("figure.data_and_line"), x_title or t("figure.height"), y_title or t("figure.weight"))
     # Show the lines too (a starting line far below the data is the first lesson), but never let
     # a diverging line rescale the data into a flat row: at most two data spans beyond the data.

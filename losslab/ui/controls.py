@@ -154,7 +154,7 @@ def regression_controls() -> RegressionConfig | None:
             return None
     widgets(cls, "reg", ["outliers", "outlier_offset", "noise"], values, columns=3)
     widgets(cls, "reg", ["x_scale"], values)
-    widgets(cls, "reg", ["loss", "loss_param", "optimizer", "lr", "momentum"], values)
+    widgets(cls, "reg", ["loss", "loss_param", "init", "optimizer", "lr", "momentum", "schedule"], values)
     widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
     widgets(cls, "reg", ["eval_every", "speed"], values)
     return _build(cls, values)
@@ -189,7 +189,7 @@ def binary_controls() -> BinaryConfig | None:
     widgets(cls, "bin", ["n_points", "separation", "spread", "noise", "flips", "outliers", "outlier_distance",
                          "test_share"], values, columns=2)
     widgets(cls, "bin", ["model", "hidden", "depth", "activation"], values, columns=2)
-    widgets(cls, "bin", ["features", "loss", "loss_param", "optimizer", "lr", "momentum"], values)
+    widgets(cls, "bin", ["features", "loss", "loss_param", "optimizer", "lr", "momentum", "schedule"], values)
     widgets(cls, "bin", ["epochs", "batch_size", "seed"], values, columns=3)
     widgets(cls, "bin", ["speed"], values)
     return _build(cls, values)

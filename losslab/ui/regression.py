@@ -9,7 +9,7 @@ import streamlit as st
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..losses import LOSSES, unit_of
-from ..training import initial_line, regression_points
+from ..training import exact_line, initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
@@ -18,6 +18,7 @@ from .charts import chart
 from .cache import is_live, shared_figure
 from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
                    stop_button)
+from .truth import curve_notes, gap_notes, pct
 
 
 def actions(config: RegressionConfig | None) -> None:
@@ -73,12 +74,16 @@ def render(runs: list[dict]) -> None:
                   curves, log_y=log_y, smoothing=smoothing, y_title=y_title, title=t("figure.loss_while_training"),
                   markers=diverged), live=is_live(runs)),
               "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), lambda: summaries.curve_rows(curves))
+        curve_notes(configs)
     xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
     axes = _axes(configs[0])
+    # each loss's own exact line (MSE's is the least-squares line, drawn already)
+    exact = [{"name": t("truth.exact_line", name=name), "slope": e[0], "intercept": e[1]}
+             for name, c in zip(labels, configs) if c.loss != "mse" for e in [_exact(c.to_json())]]
     with right:
         chart(shared_figure(("reg_fit", ids), versions, lambda: figures.regression_fit(
-                  xs, ys, lines, optimum=(slope, intercept), n_data=n_data, **axes), live=is_live(runs)),
-              "reg_fit_chart", summaries.fitted_lines(lines, (slope, intercept)),
+                  xs, ys, lines, optimum=(slope, intercept), n_data=n_data, exact=exact, **axes), live=is_live(runs)),
+              "reg_fit_chart", summaries.fitted_lines(lines + exact, (slope, intercept)),
               [{axes["x_title"]: x, axes["y_title"]: y} for x, y in zip(xs, ys)])
     snap = snaps[runs[0]["id"]]
     if not multi and snap:
@@ -89,7 +94,16 @@ def render(runs: list[dict]) -> None:
               summaries.residuals(xs, snap[1]["residuals"]),
               [{axes["x_title"]: x, t("figure.residual"): r} for x, r in zip(xs, snap[1]["residuals"])])
     if not is_live(runs):  # its final values exist only at the end; while live it cost a poll 15 % of its time
+        gap_notes(runs, configs, labels)
+        st.caption(t("truth.table_caption"))
         st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+
+
+@functools.lru_cache(maxsize=256)
+def _exact(config_json: str) -> tuple:
+    """The run's loss's own exact best line on its points (slope, intercept, loss)."""
+    best = exact_line(config_from_json(config_json))
+    return (*best.theta, best.loss)
 
 
 @functools.lru_cache(maxsize=256)
@@ -101,9 +115,8 @@ def _data(config_json: str):
 
 def _axes(cfg: RegressionConfig) -> dict:
     if cfg.data == "custom":
-        return {"x_title": "x" + (t("figure.standardised") if cfg.x_scale == "standardised" else ""), "y_title": "y"}
-    return {"x_title": t("figure.height_std") if cfg.x_scale == "standardised" else t("figure.height"),
-            "y_title": t("figure.weight")}
+        return {"x_title": "x", "y_title": "y"}
+    return {"x_title": t("figure.height"), "y_title": t("figure.weight")}
 
 
 def _final_table(runs, configs, slope, intercept):
@@ -111,10 +124,14 @@ def _final_table(runs, configs, slope, intercept):
     for run, cfg, name in zip(runs, configs, names(configs)):
         f = run["final"]
         rows.append({t("table.loss"): name, t("table.status"): t("status." + run["status"]),
-                     t("table.final_loss"): fmt(f.get("final/loss")), t("table.final_mse"): fmt(f.get("final/mse")),
+                     t("table.last_step_loss"): fmt(f.get("train/loss")),
+                     t("table.final_loss"): fmt(f.get("final/loss")), t("table.own_minimum"): fmt(f.get("minimum/loss")),
+                     t("table.gap"): pct(f.get("final/gap")), t("table.line_distance"): fmt(f.get("final/line_distance")),
+                     t("table.final_mse"): fmt(f.get("final/mse")),
                      t("table.slope"): fmt(f.get("slope")), t("table.intercept"): fmt(f.get("intercept")),
                      t("table.run"): run["id"]})
-    rows.append({t("table.loss"): t("figure.least_squares"), t("table.status"): "", t("table.final_loss"): "",
+    rows.append({t("table.loss"): t("figure.least_squares"), t("table.status"): "", t("table.last_step_loss"): "",
+                 t("table.final_loss"): "", t("table.own_minimum"): "", t("table.gap"): "", t("table.line_distance"): "",
                  t("table.final_mse"): "", t("table.slope"): fmt(slope), t("table.intercept"): fmt(intercept),
                  t("table.run"): ""})
     return rows
