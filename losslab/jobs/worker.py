@@ -152,7 +152,9 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None
         if result.status == "diverged":
-            error = Problem("jobs.diverged", step=result.diverged_at).encode()
+            # a naive formula (log 0) is its own cause, not the step size: say which
+            naive = config.loss_fn.stable_form is not None
+            error = Problem("truth.naive_diverged" if naive else "jobs.diverged", step=result.diverged_at).encode()
         finish(conn, run_id, token, status, error=error, final=result.final, diverged_at=result.diverged_at)
         return status
     except RunGone:

@@ -14,7 +14,9 @@ from ..lessons import saturating
 from ..losses import LOSSES, run_name
 from .charts import chart
 from .cache import is_live, shared_figure
-from .live import compare_losses, last_step, latest, live, series, start_and_reset, start_runs, status_line, stop_button
+from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
+                   stop_button)
+from .truth import gap_notes, pct
 
 MARGIN_LOSSES = ("hinge", "squared_hinge_binary")  # their lesson is the ±1 margin: draw it
 
@@ -39,21 +41,33 @@ def render(runs: list[dict]) -> None:
         if run["status"] == "diverged" and cfg.loss == "bce":
             st.info(t("binary.naive_diverged", step=number(run.get("diverged_at") or 0)))
     stop_button(runs, key="bin_stop")
-    curves = [{"name": name if multi else t("regression.training_loss"), "steps": data[r["id"]]["train/loss"][0],
-               "values": data[r["id"]]["train/loss"][1]} for r, name in zip(runs, names) if "train/loss" in data[r["id"]]]
+    # one run: its own loss; several: one yardstick (BCE of each run's probabilities), not each loss's own scale
+    key = "train/bce" if multi else "train/loss"
+    curves = [{"name": name if multi else t("regression.training_loss"), "steps": data[r["id"]][key][0],
+               "values": data[r["id"]][key][1]} for r, name in zip(runs, names) if key in data[r["id"]]]
+    if multi:
+        st.caption(t("truth.binary_yardstick"))
     left, right = st.columns([2, 3])
     with left:
         ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
         chart(shared_figure(("bin_loss", ids), versions, lambda: figures.loss_curves(
-                  curves, log_y=True, title=t("figure.loss_while_training"), y_title=t("figure.loss"),
-                  markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]), live=is_live(runs)),
+                  curves, log_y=True, title=t("figure.loss_while_training"),
+                  y_title=t("figure.bce_all") if multi else t("figure.loss"),
+                  markers=[(r["diverged_at"], t("truth.naive_marker") if c.loss_fn.stable_form else t("live.diverged_marker"))
+                           for r, c in zip(runs, configs) if r.get("diverged_at")]), live=is_live(runs)),
               "bin_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
         rows = []
         for r, name in zip(runs, names):
-            acc = data[r["id"]]
+            acc, f = data[r["id"]], r.get("final") or {}
             rows.append({t("table.loss"): name, t("binary.train_accuracy"): _pct(acc.get("train/accuracy")),
-                         t("binary.test_accuracy"): _pct(acc.get("test/accuracy"))})
+                         t("binary.test_accuracy"): _pct(acc.get("test/accuracy")),
+                         t("table.final_loss"): fmt(f.get("final/loss")), t("table.own_minimum"): fmt(f.get("minimum/loss")),
+                         t("table.gap"): pct(f.get("final/gap")), t("table.bce_yardstick"): fmt(f.get("final/bce"))})
         st.dataframe(rows, hide_index=True, key="bin_acc_table")
+        if not is_live(runs):
+            gap_notes(runs, configs, names)
+            if any("final/gap" not in (r.get("final") or {}) for r in runs if r["status"] == "completed"):
+                st.caption(t("truth.no_minimum"))
     with right:
         _plane(runs, configs, names)
 

@@ -19,6 +19,7 @@ from ..training import initial_line, regression_points
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import path, start_runs
+from .truth import pct
 from .session import owner, service
 
 # The map drawn on the page: 80 × 80 is enough for the contours (Plotly interpolates) and keeps
@@ -61,7 +62,7 @@ def _window(configs: list[RegressionConfig]) -> str:
 
 
 def _titles(cfg: RegressionConfig) -> tuple[str, str]:
-    unit = "" if cfg.data == "custom" else (" (kg/σ)" if cfg.x_scale == "standardised" else " (kg/cm)")
+    unit = "" if cfg.data == "custom" else " (kg/cm)"  # the map is in cm whatever the model sees
     return t("figure.slope") + unit, t("figure.intercept") + ("" if cfg.data == "custom" else " (kg)")
 
 
@@ -123,6 +124,9 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str],
         chart(shared_figure(("landscape", ids, bool(arrows)), versions, lambda: fig.landscape(
                   s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows), live=is_live(runs)),
               "reg_land_chart", _summary(s, run_path, cfg))
+    final = runs[0].get("final") or {}
+    if "final/gap" in final:  # where the path ended, against the map's exact minimum
+        st.caption(t("truth.landscape_gap", gap=pct(final["final/gap"]), distance=f"{final['final/line_distance']:.3g}"))
     if pulls and run_path:
         _pulls_on_data(cfg, run_path[-1])
 
@@ -165,7 +169,7 @@ def _pulls_on_data(cfg, now) -> None:
     for x, y in zip(xs[:300], ys[:300]):  # the pull on the line's prediction at x: −d loss_i / d ŷ_i
         _, g = loss.value_and_grad([slope * x + intercept], [y], param)
         forces.append(-float(g[0]))
-    x_title = t("figure.height_std") if cfg.x_scale == "standardised" else t("figure.height")
+    x_title = t("figure.height")
     chart(fig.pulls_on_line(xs[:300], ys[:300], slope, intercept, forces, title=t("landscape.pull_title"),
                             x_title=x_title if cfg.data != "custom" else "x",
                             y_title=t("figure.weight") if cfg.data != "custom" else "y"),

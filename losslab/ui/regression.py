@@ -142,8 +142,11 @@ def preview(config: RegressionConfig) -> None:
     xs, ys, n_data, optimum = _data(config.to_json())
     slope, intercept = initial_line(config)
     start = [{"name": t("regression.starting_line", seed=config.seed), "slope": slope, "intercept": intercept}]
-    chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, **_axes(config)), "reg_preview",
-          summaries.fitted_lines(start, optimum))
+    exact = [] if config.loss == "mse" else [  # where this loss will end: its own exact line
+        {"name": t("truth.exact_line", name=names([config])[0]), "slope": e[0], "intercept": e[1]}
+        for e in [_exact(config.to_json())]]
+    chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, exact=exact, **_axes(config)),
+          "reg_preview", summaries.fitted_lines(start + exact, optimum))
 
 
 def show(run_ids: list[str]) -> None:

@@ -83,6 +83,11 @@ def warm_pages() -> None:
                                       onerror=lambda name: None):
         if "widget" not in info.name:  # FigureWidget needs Jupyter's traitlets
             importlib.import_module(info.name)
+    # The preview draws the loss's exact line: torch.func's Hessian imports its decompositions on first use
+    from ..config import RegressionConfig
+    from ..lab_data import exact_line
+
+    exact_line(RegressionConfig(loss="huber"))
 
 
 def _warm_explorer() -> None:
