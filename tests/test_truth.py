@@ -114,3 +114,40 @@ def test_cli_quantile_09_prints_its_gap_and_leaves_at_most_one_point_above():
     best = exact_line(RegressionConfig(loss="quantile", loss_param=0.9))
     r = [y - (best.theta[0] * x + best.theta[1]) for x, y in zip(xs, ys)]
     assert sum(abs(v) < 1e-6 for v in r) == 2 and sum(v < -1e-6 for v in r) == 8
+
+
+def test_the_page_says_why_a_run_stopped_short_and_its_fix_starts_the_right_run(app_env):
+    """A finished Tukey run at the defaults: one sentence with the reason and the global minimum's
+    line; the button queues the same config started from the MAE line. Korean too."""
+    from losslab.jobs import service as service_mod
+    from tests.conftest import app
+
+    svc = service_mod.get_service()
+    config = RegressionConfig(loss="tukey", epochs=300)
+    run_id = svc.submit(config, "student-token-abcdefghijklmnop")
+    svc.wait(run_id, timeout=60)
+    at = app("regression", {"run": run_id})
+    assert not at.exception, at.exception
+    best = exact_line(config)
+    warning = [w.value for w in at.warning if "exact minimum" in w.value]
+    assert len(warning) == 1 and "not convex" in warning[0] and f"{best.theta[0]:.4g}" in warning[0]
+    at.button(key=f"truth_fix_{run_id}").click().run()
+    assert not at.exception, at.exception
+    started = [r for r in svc.list_runs(None) if r["id"] != run_id]
+    assert len(started) == 1 and started[0]["config"]["init"] == "l1_line"
+    assert RegressionConfig.from_dict(started[0]["config"]) == config.replace(init="l1_line")
+    ko = app("regression", {"run": run_id, "lang": "ko"})
+    assert any("정확한 최솟값" in w.value for w in ko.warning)
+
+
+def test_a_naive_bce_divergence_names_log_0_not_the_step_size(app_env):
+    from losslab.jobs import service as service_mod
+    from losslab.lessons import saturating
+
+    svc = service_mod.get_service()
+    run_id = svc.submit(saturating(BinaryConfig(), "bce"), "student-token-abcdefghijklmnop")
+    run = svc.wait(run_id, timeout=60)
+    assert run["status"] == "diverged"
+    from losslab.i18n import render
+
+    assert "log 0" in render(run["error"]) and "too high" not in render(run["error"])

@@ -50,6 +50,7 @@ def render(runs: list[dict]) -> None:
                   curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
                   title=t("figure.loss_while_training"), markers=diverged), live=is_live(runs)), "mn_loss_chart",
               summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), lambda: summaries.curve_rows(curves))
+        st.caption(t("truth.mnist_no_minimum"))
     with c2:
         if "test/accuracy" in data:
             steps, acc = data["test/accuracy"]
