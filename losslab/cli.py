@@ -74,10 +74,13 @@ def _build_parser() -> argparse.ArgumentParser:
     data.add_argument("--from", dest="source", type=Path, default=None,
                       help="a folder holding the four MNIST .gz files (no internet needed)")
 
-    runs = sub.add_parser("runs", help="list, show or stop runs in the job store")
-    runs.add_argument("action", choices=["list", "show", "stop"])
+    runs = sub.add_parser("runs", help="list, show or stop runs in the job store; `code ID`: the run as a PyTorch program")
+    runs.add_argument("action", choices=["list", "show", "stop", "code"])
     runs.add_argument("run_id", nargs="?")
     runs.add_argument("--owner", default=None, help="only this owner's runs (list)")
+    runs.add_argument("--notebook", action="store_true", help="code: write a Jupyter notebook (.ipynb) instead of printing a script")
+    runs.add_argument("--out", default=None, help="code: the file to write (default: printed; a notebook: losslab_<lab>_<id>.ipynb)")
+    runs.add_argument("--lang", default="en", choices=["en", "ko"], help="code: the language of the comments")
     sub.add_parser("serve", help="the web app with its worker pool started at once (then Streamlit's own options); "
                                  "--servers N: N processes behind HAProxy at --port P under --base-path /losslab/")
     sub.add_parser("proxy", help="only HAProxy, at --port P under --base-path B, in front of web replicas "

@@ -1,4 +1,4 @@
-"""`python -m losslab runs list | show ID | stop ID` on the same store the app uses."""
+"""`python -m losslab runs list | show ID | stop ID | code ID` on the same store the app uses."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ def runs_command(args) -> int:
         return 0
     if not args.run_id:
         raise ValueError(f"`runs {args.action}` needs a run id: python -m losslab runs {args.action} ID")
+    if args.action == "code":
+        from ..export import for_run
+
+        name, text = for_run(service, args.run_id, SYSTEM, args.lang, args.notebook)
+        if args.out or args.notebook:
+            path = args.out or name
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            print(path)
+        else:
+            print(text, end="")
+        return 0
     if args.action == "show":
         run = service.get(args.run_id)
         if run is None:

@@ -231,6 +231,9 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
             st.rerun()  # the last run ended: one full rerun turns polling off
 
     view()
+    from .as_code import as_code  # its own module: it imports the export package only here
+
+    as_code(runs)
 
 
 def fmt(value) -> str:
