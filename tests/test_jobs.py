@@ -107,10 +107,15 @@ def test_ownership_non_owner_cannot_stop_or_delete_admin_can(make_service, monke
         s.delete(run_id, "bob")
     with pytest.raises(NotAllowed):
         s.stop(run_id, "")
+    # the admin token offered as an owner token (a forged owner cookie) is an owner token: no power
+    with pytest.raises(NotAllowed):
+        s.stop(run_id, "teacher-secret")
+    with pytest.raises(NotAllowed):
+        s.stop(run_id, "bob", admin="wrong-secret")
     assert s.get(run_id)["status"] in ("queued", "running")  # bob changed nothing
-    s.stop(run_id, "teacher-secret")
+    s.stop(run_id, "bob", admin="teacher-secret")
     assert s.wait(run_id, timeout=5)["status"] == "stopped"
-    s.delete(run_id, "teacher-secret")
+    s.delete(run_id, "bob", admin="teacher-secret")
     assert s.get(run_id) is None
     with pytest.raises(NotFound):
         s.stop(run_id, "alice")

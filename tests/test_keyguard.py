@@ -37,3 +37,13 @@ def test_the_sixth_wrong_token_within_a_minute_is_refused_unchecked_and_the_righ
     assert guard.attempt("the-right-token", ["session:c", "addr:10.0.0.8"]) == (True, 0.0)
     clock.now += 35
     assert guard.attempt("the-right-token", keys) == (True, 0.0)
+
+
+def test_a_non_ascii_guess_is_just_wrong(monkeypatch):
+    """hmac.compare_digest raises on non-ASCII str: a typed '관리자' made a traceback per try."""
+    from losslab.jobs.housekeeping import Housekeeping
+
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "teacher-secret")
+    assert Housekeeping.is_admin("관리자-토큰") is False and Housekeeping.is_admin("\udcff") is False
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "선생님-비밀")
+    assert Housekeeping.is_admin("선생님-비밀") is True

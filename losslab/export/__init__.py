@@ -89,7 +89,8 @@ def filename(config, run_id: str, ext: str) -> str:
 __all__ = ["Part", "parts", "script", "notebook", "filename", "json"]
 
 
-def for_run(service, run_id, viewer, lang: str | None = None, as_notebook: bool = False) -> tuple[str, str]:
+def for_run(service, run_id, viewer, lang: str | None = None, as_notebook: bool = False,
+            admin: str | None = None) -> tuple[str, str]:
     """(file name, text) of a stored run's program, for whoever may read it: the run's owner, the
     lecturer, or anyone once the lecturer shared it with the class (the CLI acts as the system).
     A missing run, another student's run, a run whose upload is gone: one sentence each."""
@@ -100,7 +101,7 @@ def for_run(service, run_id, viewer, lang: str | None = None, as_notebook: bool 
     run = service.get(run_id, viewer if isinstance(viewer, str) else None)
     if run is None:
         raise NotFound("jobs.not_found", run=repr(run_id)[:40])
-    if not (viewer is SYSTEM or run["is_owner"] or service.is_admin(viewer) or service.pinned() == run["id"]):
+    if not (viewer is SYSTEM or run["is_owner"] or service.is_admin(admin) or service.pinned() == run["id"]):
         raise NotAllowed("code.not_yours")
     try:
         config = config_from_dict(run["config"])

@@ -34,8 +34,12 @@ class Housekeeping:
 
     @staticmethod
     def is_admin(token: Optional[str]) -> bool:
+        """Constant-time, on bytes: a typed token may hold any character (compare_digest refuses
+        non-ASCII str and raised a traceback per try)."""
         admin = os.environ.get("LOSSLAB_ADMIN_TOKEN", "")
-        return bool(admin) and bool(token) and hmac.compare_digest(admin, token)
+        if not admin or not isinstance(token, str) or not token:
+            return False
+        return hmac.compare_digest(admin.encode("utf-8"), token.encode("utf-8", "surrogatepass"))
 
     def pin(self, run_id: Optional[str], token: str) -> None:
         """Share one run with the whole class: every visitor's home page shows it."""

@@ -11,21 +11,21 @@ import streamlit as st
 from ..export import for_run
 from ..i18n import current, t
 from ..jobs.housekeeping import JobError
-from .session import acting_token, service
+from .session import admin_token, owner, service
 
 
 @functools.lru_cache(maxsize=256)
-def _program(run_id: str, viewer: str, lang: str, as_notebook: bool) -> tuple[str, str]:
-    return for_run(service(), run_id, viewer, lang, as_notebook)
+def _program(run_id: str, viewer: str, admin: str | None, lang: str, as_notebook: bool) -> tuple[str, str]:
+    return for_run(service(), run_id, viewer, lang, as_notebook, admin=admin)
 
 
 def as_code(runs: list[dict]) -> None:
     for run in runs:
         with st.expander(t("code.as_code") + (f" · {run['id']}" if len(runs) > 1 else ""), expanded=False):
-            token, lang = acting_token(), current()
+            token, admin, lang = owner(), admin_token(), current()
             try:
-                name, text = _program(run["id"], token, lang, False)
-                nb_name, nb = _program(run["id"], token, lang, True)
+                name, text = _program(run["id"], token, admin, lang, False)
+                nb_name, nb = _program(run["id"], token, admin, lang, True)
             except JobError as exc:  # another student's run, a run gone, an upload gone: one sentence
                 st.info(str(exc))
                 continue

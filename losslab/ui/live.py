@@ -13,7 +13,7 @@ from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
 from .cache import SharedCache
 from .pages import run_link
-from .session import acting_token, is_admin, owner, run_ids_from_url, service, show_runs_in_url
+from .session import admin_token, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
@@ -198,7 +198,7 @@ def stop_button(runs: list[dict], key: str) -> None:
     if mine and st.button(t("live.stop"), key=key, type="secondary"):
         for r in mine:
             try:
-                service().stop(r["id"], acting_token())
+                service().stop(r["id"], owner(), admin=admin_token())
             except JobError as exc:
                 st.error(str(exc))
 

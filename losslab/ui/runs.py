@@ -15,7 +15,7 @@ from ..i18n import t
 from ..figures import summaries
 from .charts import chart
 from .live import STATUS_ICONS, fmt, page_runs, series
-from .session import acting_token, owner, service
+from .session import admin_token, owner, service
 
 
 def visible_runs() -> list[dict]:
@@ -97,7 +97,7 @@ def _act(selected, action, message_key):
     errors = []
     for r in selected:
         try:
-            action(r["id"], acting_token())
+            action(r["id"], owner(), admin=admin_token())
         except JobError as exc:
             errors.append(f"{r['id']}: {exc}")
     if errors:

@@ -41,9 +41,9 @@ def remember_owner() -> None:
         st.session_state.owner_cookie_set = True
 
 
-def acting_token() -> str:
-    """The token used for stop/delete: the admin token once the lecturer unlocked it."""
-    return st.session_state.get("admin_token") or owner()
+def admin_token() -> str | None:
+    """The admin token once the lecturer unlocked it in this session (ui/admin.py, rate-limited)."""
+    return st.session_state.get("admin_token")
 
 
 def is_admin() -> bool:
