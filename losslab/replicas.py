@@ -66,6 +66,11 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
     own = ("--server.port", "--server.address", "--server.baseUrlPath")
     streamlit_args = [a for a in streamlit_args if not a.startswith(own)]
     env = dict(os.environ)
+    # Each replica is one server: it must not read LOSSLAB_SERVERS=N again and start N of its own
+    # (the image's `-e LOSSLAB_SERVERS=2` made 262 nested servers in 90 s).
+    env["LOSSLAB_SERVERS"] = "1"
+    # Our HAProxy reaches the replicas over loopback: its X-Forwarded-For entry names the client.
+    env["LOSSLAB_TRUSTED_PROXIES"] = ",".join(p for p in (env.get("LOSSLAB_TRUSTED_PROXIES", ""), "127.0.0.1") if p)
     # One cookie secret for every replica: a session's XSRF cookie stays valid whichever serves it.
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
     procs = []

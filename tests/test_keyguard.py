@@ -47,3 +47,42 @@ def test_a_non_ascii_guess_is_just_wrong(monkeypatch):
     assert Housekeeping.is_admin("관리자-토큰") is False and Housekeeping.is_admin("\udcff") is False
     monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "선생님-비밀")
     assert Housekeeping.is_admin("선생님-비밀") is True
+
+
+def test_the_address_is_the_peer_unless_a_trusted_proxy_forwarded_it():
+    from losslab.jobs.keyguard import _trusted, client_address
+
+    none, ours = _trusted(""), _trusted("127.0.0.1")
+    # no proxy trusted: a forged header changes nothing; Streamlit's None (loopback) is one shared key
+    assert client_address("203.0.113.9", "1.2.3.4", none) == "203.0.113.9"
+    assert client_address(None, "1.2.3.4", none) == client_address(None, "", none) == "127.0.0.1"
+    # our HAProxy on loopback: the entry it appended, not what the client wrote to its left
+    assert client_address(None, "1.2.3.4, 198.51.100.7", ours) == "198.51.100.7"
+    assert client_address(None, "garbage", ours) == "127.0.0.1"
+    # an untrusted peer's header is ignored even when it names a trusted proxy
+    assert client_address("203.0.113.9", "127.0.0.1", ours) == "203.0.113.9"
+
+
+def test_a_bad_trusted_proxies_setting_is_one_sentence():
+    import pytest
+
+    from losslab.i18n import Problem
+    from losslab.jobs.keyguard import _trusted
+
+    with pytest.raises(Problem, match="not an IP address or network"):
+        _trusted("127.0.0.1, proxy.local")
+
+
+def test_two_replicas_share_one_count(tmp_path, monkeypatch):
+    """Failures live in the store: five wrong tokens through one server process hold the sixth
+    through another (two JobServices on one store stand for two replicas)."""
+    from losslab.jobs.service import JobService
+
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "the-right-token")
+    a, b = JobService(tmp_path / "runs.sqlite3"), JobService(tmp_path / "runs.sqlite3")
+    keys = ["session:x", "address:198.51.100.7"]
+    for i in range(5):
+        assert a.guard.attempt(f"guess-{i}", keys) == (False, 0.0)
+    ok, wait = b.guard.attempt("the-right-token", ["session:y", "address:198.51.100.7"])
+    assert not ok and wait > 50
+    assert b.guard.attempt("the-right-token", ["session:z", "address:198.51.100.8"]) == (True, 0.0)

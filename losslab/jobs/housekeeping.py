@@ -41,6 +41,31 @@ class Housekeeping:
             return False
         return hmac.compare_digest(admin.encode("utf-8"), token.encode("utf-8", "surrogatepass"))
 
+    @property
+    def guard(self):
+        """The limit on wrong admin tokens, counted in this store (jobs.keyguard)."""
+        if getattr(self, "_guard", None) is None:
+            from .keyguard import KeyGuard
+
+            self._guard = KeyGuard(store=self)
+        return self._guard
+
+    def guard_failures(self, keys: list, since: float) -> dict:
+        """{key: [times]} of wrong admin tokens after `since` (jobs.keyguard)."""
+        out = {k: [] for k in keys}
+        if keys:
+            marks = ", ".join("?" for _ in keys)
+            for key, when in self.conn.execute(f"SELECT key, time FROM guard_failures WHERE key IN ({marks}) "
+                                                "AND time > ?", (*keys, since)).fetchall():
+                out[key].append(when)
+        return out
+
+    def guard_record(self, keys: list, now: float, forget_before: float) -> None:
+        with Transaction(self.conn) as c:
+            c.execute("DELETE FROM guard_failures WHERE time <= ?", (forget_before,))  # bounded table
+            for key in keys:
+                c.execute("INSERT INTO guard_failures VALUES (?, ?)", (key, now))
+
     def pin(self, run_id: Optional[str], token: str) -> None:
         """Share one run with the whole class: every visitor's home page shows it."""
         if not self.is_admin(token):

@@ -85,6 +85,13 @@ MIGRATIONS: dict[int, list] = {
         ) WITHOUT ROWID""",
         "CREATE TABLE IF NOT EXISTS reveals (lesson TEXT PRIMARY KEY, time REAL NOT NULL)",
     ],
+    5: [  # wrong admin tokens, counted in the store: every server process and replica shares one limit
+        """CREATE TABLE IF NOT EXISTS guard_failures (
+            key TEXT NOT NULL,               -- "session:…" or "address:…", never a token
+            time REAL NOT NULL               -- unix seconds
+        )""",
+        "CREATE INDEX IF NOT EXISTS guard_failures_key ON guard_failures(key, time)",
+    ],
 }
 LATEST = max(MIGRATIONS)
 

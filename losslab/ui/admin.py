@@ -8,7 +8,6 @@ import os
 import streamlit as st
 
 from ..i18n import t
-from ..jobs.keyguard import GUARD
 from ..jobs.service import JobError
 from .runs import manage, table
 from .session import client_keys, is_admin, lock, service
@@ -22,7 +21,7 @@ def unlock() -> bool:
         return True
     token = st.text_input(t("admin.token"), type="password", key="admin_input")
     if token:
-        ok, wait = GUARD.attempt(token, client_keys())
+        ok, wait = service().guard.attempt(token, client_keys())
         if ok:
             st.session_state["admin_token"] = token
             st.rerun()

@@ -12,9 +12,11 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def main(argv: list[str]) -> int:
+    from ..jobs.keyguard import trusted_proxies
     from ..jobs.service import get_service
 
     try:
+        trusted_proxies()  # a malformed LOSSLAB_TRUSTED_PROXIES stops here, not at the first unlock
         service = get_service()  # spawns the workers now
     except ValueError as exc:  # the store or the cluster named in the environment: one sentence, no traceback
         print(f"losslab: {exc}", file=sys.stderr)
@@ -24,8 +26,14 @@ def main(argv: list[str]) -> int:
         # The port opens once the workers are warm: the first Start after a restart trains at once.
         service.executor.wait_ready(timeout=120)
     import gc
+    import os
 
     from streamlit.web import cli as streamlit_cli
+
+    # Streamlit's uvicorn believes X-Forwarded-For from any loopback peer (FORWARDED_ALLOW_IPS
+    # defaults to 127.0.0.1), so a local client could name itself any address. Uvicorn trusts no
+    # one here; which proxies to believe is LOSSLAB_TRUSTED_PROXIES' one job (jobs.keyguard).
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
 
     # torch, plotly and the warm caches are here for good: move them out of the collector's sight,
     # so each automatic collection walks only what the sessions allocate.

@@ -10,6 +10,7 @@ import re
 import streamlit as st
 
 from ..i18n import t
+from ..jobs.keyguard import client_address
 from ..jobs.service import JobService, get_service, new_owner_token
 
 COOKIE = "losslab_owner"
@@ -57,14 +58,13 @@ def lock() -> None:
 
 def client_keys() -> list[str]:
     """Who is trying the admin token, for the limit on wrong tokens: this browser session and its
-    address. Behind our proxy (deploy/haproxy.cfg: option forwardfor) the address is the last
-    X-Forwarded-For entry, the one the proxy itself appended; an earlier entry could be forged."""
+    address (keyguard.client_address: the socket's peer; X-Forwarded-For only from a proxy the
+    operator trusts; no address = the one shared loopback key)."""
     ss = st.session_state
     if "guard_session" not in ss:
         ss.guard_session = new_owner_token()
     forwarded = (st.context.headers or {}).get("X-Forwarded-For", "")
-    address = forwarded.split(",")[-1].strip() if forwarded else (st.context.ip_address or "")
-    return [f"session:{ss.guard_session}", f"address:{address}" if address else ""]
+    return [f"session:{ss.guard_session}", f"address:{client_address(st.context.ip_address, forwarded)}"]
 
 
 def run_ids_from_url() -> tuple[list[str], str | None]:

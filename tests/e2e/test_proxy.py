@@ -28,9 +28,11 @@ def proxied(tmp_path_factory):
         pytest.skip("HAProxy not installed (apt-get install haproxy; .ci/run does)")
     home = tmp_path_factory.mktemp("proxied")
     port = free_port()
-    env = dict(os.environ, LOSSLAB_HOME=str(home), LOSSLAB_WORKERS="1", LOSSLAB_ADMIN_TOKEN=TOKEN)
+    # asked for through the variable, as the image's documented `-e LOSSLAB_SERVERS=2` does
+    env = dict(os.environ, LOSSLAB_HOME=str(home), LOSSLAB_WORKERS="1", LOSSLAB_ADMIN_TOKEN=TOKEN,
+               LOSSLAB_SERVERS="2")
     log = open(home / "serve.log", "ab")
-    proc = subprocess.Popen([sys.executable, "-m", "losslab", "serve", "--servers", "2", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "losslab", "serve", "--port", str(port),
                              "--base-path", "losslab", "--server.headless=true"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/losslab"
@@ -98,3 +100,50 @@ def test_two_servers_behind_haproxy_under_a_base_path(proxied, browser, tmp_path
     ctx2.close()
     outside = [u for u in requests + others if u.startswith(origin) and not u.startswith(proxied)]
     assert outside == []
+
+
+def _processes(home) -> dict:
+    """Processes of this service (their environment names its LOSSLAB_HOME): servers and HAProxy."""
+    found = {"serve": 0, "haproxy": 0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            environ = open(f"/proc/{pid}/environ", "rb").read()
+        except OSError:
+            continue
+        if f"LOSSLAB_HOME={home}".encode() not in environ.split(b"\0"):
+            continue
+        if b"serve" in cmd and any(c.endswith(b"losslab") for c in cmd):
+            found["serve"] += 1
+        elif cmd and cmd[0].endswith(b"haproxy"):
+            found["haproxy"] += 1
+    return found
+
+
+def test_the_variable_starts_exactly_two_servers_and_one_proxy(proxied):
+    """LOSSLAB_SERVERS=2: the launcher, two replicas, one HAProxy (master and worker), and no more
+    a few seconds later (each replica used to read the variable again and start two of its own)."""
+    import time
+
+    _, home = proxied
+    first = _processes(home)
+    time.sleep(5)
+    assert first == _processes(home) == {"serve": 3, "haproxy": first["haproxy"]} and 1 <= first["haproxy"] <= 2
+
+
+def test_forged_forwarded_for_through_the_proxy_shares_one_limit(proxied, browser):
+    """HAProxy appends the real client's address; what a client wrote to its left is ignored, and
+    both replicas count into one store."""
+    url, _ = proxied
+    said = []
+    for i in range(7):
+        ctx = browser.new_context(extra_http_headers={"X-Forwarded-For": f"10.7.6.{i}"})
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{url}/admin")
+        page.get_by_label("Admin token").fill(f"proxy-wrong-{i}")
+        page.get_by_label("Admin token").press("Enter")
+        page.wait_for_function("() => /not the server's|Too many wrong tokens/.test(document.body.innerText)")
+        said.append("Too many" in page.inner_text("[data-testid='stMain']"))
+        ctx.close()
+    assert said == [False] * 5 + [True, True]
