@@ -114,3 +114,31 @@ def test_config_values_at_and_past_every_limit(cls, field, at_limit, past):
 def test_every_choice_field_refuses_a_value_outside_its_choices(cls, field):
     with pytest.raises(ValueError, match=f"^{field} must be one of"):
         cls(**{field: 12345.5 if fields.specs(cls)[field].kind is float else "no-such-choice"})
+
+
+def test_uploads_are_judged_on_their_bytes_and_parsed_once(monkeypatch):
+    """A 2 MB upload used to cost 16 s of server CPU (four full parses before the row check) on
+    every rerun, and a line over 128 KB raised csv.Error (Streamlit's generic error)."""
+    from losslab import csvfile
+    from losslab.csvfile import DataError, parse_points_csv
+
+    decoded = []
+    real_decode = csvfile.decode
+    monkeypatch.setattr(csvfile, "decode", lambda data: decoded.append(len(data)) or real_decode(data))
+    many = b"x,y\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(150_000))[:2_000_000]
+    with pytest.raises(DataError, match="rows"):
+        parse_points_csv(many)
+    long_line = b"x,y\n1,2\n" + b"3," + b"4" * 200_000 + b"\n5,6\n"
+    with pytest.raises(DataError, match="Line 3 is 200,002 characters long"):
+        parse_points_csv(long_line)
+    assert decoded == []  # both refused on the raw bytes, before decoding or parsing
+    quoted = b'x,y\n1,2\n"3,4\n' + b"5,6\n" * 3
+    try:
+        parse_points_csv(quoted)
+    except DataError as exc:
+        assert "\n" not in str(exc)
+    good = b"height;weight\n150;50,5\n160;56\n170;64\n"
+    first = parse_points_csv(good)
+    assert parse_points_csv(good) == first and len(decoded) == 2  # the second call: from the cache
+    mac = good.replace(b"\n", b"\r")  # Excel's "CSV (Macintosh)": lines end with a lone CR
+    assert parse_points_csv(mac)[0] == first[0]
