@@ -142,3 +142,17 @@ def test_uploads_are_judged_on_their_bytes_and_parsed_once(monkeypatch):
     assert parse_points_csv(good) == first and len(decoded) == 2  # the second call: from the cache
     mac = good.replace(b"\n", b"\r")  # Excel's "CSV (Macintosh)": lines end with a lone CR
     assert parse_points_csv(mac)[0] == first[0]
+
+
+def test_a_links_words_are_shown_literally_never_as_markdown(app_env):
+    """A parameter named like a Markdown link rendered as a clickable link inside the warning."""
+    from tests.conftest import app
+
+    at = app("regression", {"[click here](https://evil.example)": "1", "lr": "[x](https://evil.example)"})
+    assert not at.exception, at.exception
+    texts = [w.value for w in at.warning]
+    assert len(texts) == 2
+    for text in texts:
+        # every "](" sits inside a code span or is escaped: Markdown makes no link of it
+        outside = "".join(part for i, part in enumerate(text.split("`")) if i % 2 == 0)
+        assert "](" not in outside and "://" not in outside

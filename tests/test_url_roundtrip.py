@@ -92,7 +92,7 @@ def test_widget_changes_are_written_to_the_link(app_env):
     ({"momentum": "0.5"}, "momentum applies to SGD and RMSprop only"),   # Adam is the default
     ({"n_points": "20"}, "only the synthetic data has a number of points"),
     ({"points": "1,2"}, "comes from an uploaded file"),
-    ({"colour": "red"}, "no setting called 'colour'"),
+    ({"colour": "red"}, "no setting called `'colour'`"),
 ])
 def test_a_link_setting_no_widget_reads_is_named(app_env, query, needle):
     at = app("regression", query)

@@ -6,6 +6,7 @@ A bad value in the URL or a bad widget combination gets one sentence; nothing ra
 
 from __future__ import annotations
 
+
 import math
 
 import streamlit as st
@@ -16,7 +17,7 @@ from ..i18n import number, t
 from ..config import MAX_UPLOAD_ROWS, BinaryConfig, MnistConfig, RegressionConfig, StudyConfig, to_query
 from ..losses import LOSSES
 from .charts import formula
-from .session import APP_URL_PARAMS
+from .session import APP_URL_PARAMS, code_span, md_escape
 
 
 # --- the link: read once per session, written on every rerun -----------------------------
@@ -37,21 +38,21 @@ def prefill_from_url(cls, prefix: str) -> None:
     for key, raw in params.items():
         if key in APP_URL_PARAMS or key == "loss_param":
             continue
-        shown = f"`{key[:40]}={raw[:40]}`"
+        shown = code_span(f"{key[:40]}={raw[:40]}")
         if key not in specs:
-            warnings.append(t("link.unknown", shown=shown, name=repr(key[:40])))
+            warnings.append(t("link.unknown", shown=shown, name=code_span(repr(key[:40]))))
         elif not specs[key].url:
             warnings.append(t("link.upload_only", shown=shown, name=key))
         else:
             try:
                 accepted[key] = fields.parse(cls, key, raw)
             except (ValueError, OverflowError) as exc:
-                warnings.append(t("link.bad", shown=shown, problem=exc))
+                warnings.append(t("link.bad", shown=shown, problem=md_escape(str(exc))))
     # A setting the form does not show for these values (momentum with Adam) would be lost silently.
     effective = {**fields.defaults(cls), **accepted}
     for key in list(accepted):
         if not specs[key].shown(effective):
-            warnings.append(t("link.hidden", shown=f"`{key}={params[key][:40]}`", reason=fields.hidden_reason(cls, key)))
+            warnings.append(t("link.hidden", shown=code_span(f"{key}={params[key][:40]}"), reason=fields.hidden_reason(cls, key)))
             del accepted[key]
     for key, value in accepted.items():
         st.session_state[f"{prefix}_{key}"] = list(value) if isinstance(value, tuple) else value
@@ -63,7 +64,7 @@ def prefill_from_url(cls, prefix: str) -> None:
                 cls(loss=loss, loss_param=value)  # the loss's own range
                 st.session_state[f"{prefix}_param_{loss}"] = value
         except (ValueError, OverflowError) as exc:
-            warnings.append(t("link.bad", shown=f"`loss_param={params['loss_param'][:40]}`", problem=exc))
+            warnings.append(t("link.bad", shown=code_span(f"loss_param={params['loss_param'][:40]}"), problem=md_escape(str(exc))))
     for message in warnings:
         st.warning(message)
 

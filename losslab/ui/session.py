@@ -67,6 +67,20 @@ def client_keys() -> list[str]:
     return [f"session:{ss.guard_session}", f"address:{client_address(st.context.ip_address, forwarded)}"]
 
 
+def code_span(text: str) -> str:
+    """A link's own text shown literally: inside a code span Markdown makes no link, no emphasis;
+    a backtick of its own would end the span, so it becomes a look-alike."""
+    return "`" + text.replace("`", "ˋ").replace("\n", " ") + "`"
+
+
+def md_escape(text: str) -> str:
+    """A sentence that quotes what a link said, made inert: no Markdown link ("](" split by a
+    zero-width space), no autolink ("://", "www."), no HTML tag; it reads the same."""
+    zw = "\u200b"
+    return (text.replace("](", "]" + zw + "(").replace("://", ":" + zw + "//").replace("www.", "www" + zw + ".")
+            .replace("<", "‹").replace(">", "›"))
+
+
 def run_ids_from_url() -> tuple[list[str], str | None]:
     """Run ids in `?run=a,b,c`, and a one-sentence problem if the parameter is malformed."""
     raw = st.query_params.get("run")
@@ -75,7 +89,7 @@ def run_ids_from_url() -> tuple[list[str], str | None]:
     ids = [r for r in raw.split(",") if r][:8]
     bad = [r for r in ids if not _RUN_ID_RE.match(r)]
     if bad:
-        return [], t("link.bad_run", run=repr(bad[0][:40]))
+        return [], t("link.bad_run", run=code_span(repr(bad[0][:40])))
     return ids, None
 
 
