@@ -20,8 +20,21 @@ def is_url(target) -> bool:
 
 
 def redact(url: str) -> str:
-    """A store URL for logs, messages and the admin page: the password replaced by ***."""
-    return re.sub(r"//([^:/@]+):[^@/]*@", r"//\1:***@", url)
+    """A store URL for logs, messages and the admin page: the password replaced by ***, wherever
+    it is written: user:password@ (a password may hold '@' or '/': everything up to the last '@'
+    before the host), and ?password=… among the query's parameters."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        head, query = re.match(r"([^?#]*)(.*)", rest, re.S).groups()
+        if "@" in head:  # the last '@' before the query ends the user part, whatever the password holds
+            userinfo, host = head.rsplit("@", 1)
+            head = _user(userinfo) + "@" + host
+        url = scheme + sep + head + query
+    return re.sub(r"(?i)([?&]password=)[^&#]*", r"\1***", url)
+
+
+def _user(userinfo: str) -> str:
+    return userinfo.split(":", 1)[0] + ":***" if ":" in userinfo else userinfo
 
 
 class SqliteConnection(sqlite3.Connection):

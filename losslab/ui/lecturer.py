@@ -107,6 +107,12 @@ def answers(lesson) -> None:
     live_histogram()
 
 
+def cell(text: str) -> str:
+    """A typed text as a spreadsheet cell that stays text: one starting with = + - @ (or a tab or
+    CR) would be run by Excel as a formula (OWASP's CSV injection), so it gets a leading '."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_csv(lesson) -> bytes:
     """The answers, anonymous: students are numbered in the order they answered."""
     texts = lesson.choice_texts()
@@ -114,7 +120,7 @@ def export_csv(lesson) -> bytes:
     writer = csv.writer(out)
     writer.writerow(["student", "choice", "choice_text", "right", "answered_utc", "runs", "statuses"])
     for row in service().answers_table(lesson):
-        writer.writerow([row["student"], row["choice"], texts[row["choice"]],
+        writer.writerow([row["student"], row["choice"], cell(texts[row["choice"]]),
                          "" if lesson.answer is None else int(row["choice"] == lesson.answer), row["answered_utc"],
                          row["runs"], row["statuses"]])
     return out.getvalue().encode("utf-8-sig")  # with a BOM: Excel then reads Hangul right
