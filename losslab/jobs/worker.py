@@ -118,10 +118,13 @@ def claim(conn, token: str):
     return row[0], row[1]
 
 
-def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=None):
+def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=None, keep_resume=False):
+    """The run's end. `keep_resume`: an orphaned worker's run is interrupted, not ended: its last
+    saved state stays, so the restarted server resumes it there (it restarted from step 0)."""
     with Transaction(conn) as c:
-        c.execute("DELETE FROM resume WHERE run = ? AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND worker = ? "
-                  "AND status = 'running')", (run_id, run_id, token))  # ended: nothing left to resume
+        if not keep_resume:
+            c.execute("DELETE FROM resume WHERE run = ? AND EXISTS (SELECT 1 FROM runs WHERE id = ? AND worker = ? "
+                      "AND status = 'running')", (run_id, run_id, token))  # ended: nothing left to resume
         c.execute("UPDATE runs SET status = ?, ended = ?, error = ?, final = ?, diverged_at = ?, version = version + 1 "
                   "WHERE id = ? AND worker = ? AND status = 'running'",
                   (status, now(), error, json.dumps(final or {}), diverged_at, run_id, token))
@@ -155,7 +158,8 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
             # a naive formula (log 0) is its own cause, not the step size: say which
             naive = config.loss_fn.stable_form is not None
             error = Problem("truth.naive_diverged" if naive else "jobs.diverged", step=result.diverged_at).encode()
-        finish(conn, run_id, token, status, error=error, final=result.final, diverged_at=result.diverged_at)
+        finish(conn, run_id, token, status, error=error, final=result.final, diverged_at=result.diverged_at,
+               keep_resume=reporter.orphaned)
         return status
     except RunGone:
         return "gone"

@@ -41,6 +41,8 @@ def test_restart_with_active_runs_resumes_them_with_their_metrics(tmp_path, brow
     open_home(browser, srv.url)
     ids = [svc.submit(RegressionConfig(epochs=100_000, seed=i), "alice") for i in range(3)]
     wait(lambda: sum(bool(svc.metrics(i)) for i in ids) >= 2)  # two workers busy, one queued
+    # past their first resume points (saved every ~2 s): the run was killed past step 12,000
+    wait(lambda: sum(len(svc.metrics(i).get("train/loss", ([], []))[0]) > 12_000 for i in ids) >= 2)
     before = {i: len(svc.metrics(i).get("train/loss", ([], []))[0]) for i in ids}
     srv.stop(kill=True)  # the server dies without warning, mid-run
     time.sleep(1.0)
@@ -53,6 +55,9 @@ def test_restart_with_active_runs_resumes_them_with_their_metrics(tmp_path, brow
         wait(lambda i=i: len(svc.metrics(i).get("train/loss", ([], []))[0]) > before[i])  # training again
         steps = svc.metrics(i)["train/loss"][0]
         assert steps == list(range(1, len(steps) + 1))  # committed metrics survive, nothing twice
+        # the server alone was killed, its workers left orphaned: they keep the resume point
+        # (they deleted it, and the run trained again from step 0)
+        assert svc.get(i)["resumed_at"] > 0
     page.goto(f"{srv.url}/regression?run={resumed[0]}")
     page.wait_for_function("() => document.body.innerText.includes('Resumed at step')", timeout=30_000)
     for i in ids:  # stop them to finish
