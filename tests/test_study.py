@@ -179,7 +179,9 @@ def test_study_page_starts_one_job_from_its_form(app_env):
     at.run()
     assert not at.exception, at.exception
     assert any("Label-noise study: clean-test accuracy" in h.value for h in at.subheader)
-    assert [d.label for d in at.get("download_button")] == ["Table (CSV)", "Every epoch (CSV)", "Table (PNG)"]
+    # the study's own downloads, then the study as one program ("As code")
+    assert [d.label for d in at.get("download_button")] == ["Table (CSV)", "Every epoch (CSV)", "Table (PNG)",
+                                                            "Download .py", "Download .ipynb"]
 
 
 def test_study_link_with_a_bad_value_gets_one_sentence(app_env):
