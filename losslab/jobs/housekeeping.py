@@ -113,4 +113,9 @@ class Housekeeping:
                     f"DELETE FROM runs WHERE owner = ? AND status IN ({final}) AND id NOT IN "
                     "(SELECT id FROM runs WHERE owner = ? ORDER BY created DESC LIMIT ?)",
                     (o, o, self.keep_per_owner)).rowcount
+            # and store-wide: fresh cookies are fresh owners, so the per-owner bound alone let the disk
+            # grow without end; the oldest finished runs of anyone go first
+            deleted += c.execute(f"DELETE FROM runs WHERE status IN ({final}) AND id NOT IN "
+                                 f"(SELECT id FROM runs WHERE status IN ({final}) ORDER BY created DESC LIMIT ?)",
+                                 (getattr(self, "max_finished", 5000),)).rowcount
         return deleted

@@ -73,7 +73,7 @@ class Lessons:
         return row[0] if row else None
 
     def start_lesson(self, lesson: Lesson, owner: str, choice: Optional[int] = None, changes: Optional[dict] = None,
-                     lecturer: bool = False) -> list[str]:
+                     lecturer: bool = False, client: Optional[str] = None) -> list[str]:
         """A student's Start: their answer is kept first (a prediction is committed before the
         outcome is seen; a second Start keeps the first answer), then the lesson's runs are queued.
         The lecturer needs no answer and their runs are marked as theirs."""
@@ -84,7 +84,7 @@ class Lessons:
             with Transaction(self.conn) as c:
                 c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time) VALUES (?, ?, ?, ?)",
                           (lesson.id, owner, choice, now()))
-        return [self.submit(config, owner, label=label(lesson.id, lecturer)) for config in configs]
+        return [self.submit(config, owner, label=label(lesson.id, lecturer), client=client) for config in configs]
 
     # --- the lecturer's view -------------------------------------------------------------
     def histogram(self, lesson: Lesson) -> list[int]:

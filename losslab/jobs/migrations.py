@@ -92,6 +92,10 @@ MIGRATIONS: dict[int, list] = {
         )""",
         "CREATE INDEX IF NOT EXISTS guard_failures_key ON guard_failures(key, time)",
     ],
+    6: [  # fair share: who asked (the client's address, trusted as jobs.keyguard says), per run
+        ("add column", "runs", "client", "TEXT"),
+        "CREATE INDEX IF NOT EXISTS runs_client ON runs(client, status)",
+    ],
 }
 LATEST = max(MIGRATIONS)
 

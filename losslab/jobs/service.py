@@ -71,6 +71,11 @@ class JobService(Housekeeping, Lessons):
         self.max_per_owner = max_per_owner or env_int("LOSSLAB_MAX_RUNS_PER_OWNER", 3, 1)
         self.keep_per_owner = keep_per_owner or env_int("LOSSLAB_KEEP_RUNS_PER_OWNER", 30, 1)
         self.retention_hours = retention_hours or env_int("LOSSLAB_RETENTION_HOURS", 72, 1)
+        # Fair share on a class server: a browser without the owner cookie is a new owner, so the
+        # per-owner cap alone let one student queue 30 long runs; the client's address caps that too.
+        self.max_per_client = env_int("LOSSLAB_MAX_RUNS_PER_CLIENT", 12, 1)
+        self.max_queued = env_int("LOSSLAB_MAX_QUEUED", 200, 1)          # every owner together
+        self.max_finished = env_int("LOSSLAB_MAX_FINISHED_RUNS", 5000, 1)  # kept store-wide (prune)
         self._local = threading.local()  # one connection per thread (Streamlit runs sessions in threads)
         self._pool: list = []  # connections of finished threads, lent to new ones
         self._pool_lock = threading.Lock()
@@ -119,8 +124,9 @@ class JobService(Housekeeping, Lessons):
         self._local.lease = None  # its give-back finds the service closed: closing again is harmless
 
     # --- runs ---------------------------------------------------------------------------
-    def submit(self, config, owner: str, label: Optional[str] = None) -> str:
-        """Queue a run. A dict is validated into a config first; a bad one never reaches a worker."""
+    def submit(self, config, owner: str, label: Optional[str] = None, client: Optional[str] = None) -> str:
+        """Queue a run. A dict is validated into a config first; a bad one never reaches a worker.
+        Limits: per owner, per client address (`client`, "address:…"), and the whole queue."""
         if isinstance(config, dict):
             config = config_from_dict(config)
         if not owner:
@@ -132,8 +138,18 @@ class JobService(Housekeeping, Lessons):
                                (owner,)).fetchone()[0]
             if active >= self.max_per_owner:
                 raise LimitError("jobs.limit", active=active, limit=self.max_per_owner)
-            c.execute("INSERT INTO runs (id, owner, task, config, status, created, label) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-                      (run_id, owner, config.task, config.to_json(), now(), label))
+            if client:
+                c.lock(f"client {client}")
+                from_client = c.execute("SELECT COUNT(*) FROM runs WHERE client = ? AND status IN ('queued', 'running')",
+                                        (client,)).fetchone()[0]
+                if from_client >= self.max_per_client:
+                    raise LimitError("jobs.client_limit", active=from_client, limit=self.max_per_client)
+            queued = c.execute("SELECT COUNT(*) FROM runs WHERE status = 'queued'").fetchone()[0]
+            if queued >= self.max_queued:
+                raise LimitError("jobs.queue_full", queued=queued)
+            c.execute("INSERT INTO runs (id, owner, task, config, status, created, label, client) "
+                      "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+                      (run_id, owner, config.task, config.to_json(), now(), label, client))
         self.prune(owner)
         if self.executor is not None:
             self.executor.notify()

@@ -16,6 +16,15 @@ from pathlib import Path
 from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
+# A lab admin's budget for one run or one study (LOSSLAB_MAX_RUN_SECONDS): past it the run is
+# stopped, its results kept. The largest MNIST run the form allows took ~4.6 h, a study 48.
+def max_run_seconds() -> float:
+    try:
+        return max(1.0, float(os.environ.get("LOSSLAB_MAX_RUN_SECONDS", 1800)))
+    except ValueError:
+        return 1800.0
+
+
 RESUME_SECONDS = 2.0  # resume state at most this often (and every ~5 % of the run at most)
 STOP_CHECK_SECONDS = 0.1
 log = logging.getLogger("losslab.worker")
@@ -43,6 +52,7 @@ class DbReporter:
         self.metrics_committed = False
         self.stop_flag = False
         self.orphaned = False
+        self.deadline, self.over_budget = time.monotonic() + max_run_seconds(), False
 
     def metric(self, step, epoch, split, name, value):
         self.rows.append((self.run_id, step, epoch, split, name, encode_value(value), now()))
@@ -99,6 +109,8 @@ class DbReporter:
             self.stop_flag = bool(row[0])
             if self.parent_pid and os.getppid() != self.parent_pid:
                 self.orphaned = self.stop_flag = True  # the server died: end now, as interrupted
+            if t > self.deadline:
+                self.over_budget = self.stop_flag = True
             self._maybe_flush()
         return self.stop_flag
 
@@ -154,6 +166,9 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None
+        if reporter.over_budget and not reporter.orphaned:
+            budget = max_run_seconds()
+            error = Problem("jobs.over_budget", limit=f"{budget:g} s" if budget < 120 else f"{budget / 60:g} min").encode()
         if result.status == "diverged":
             # a naive formula (log 0) is its own cause, not the step size: say which
             naive = config.loss_fn.stable_form is not None

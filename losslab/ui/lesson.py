@@ -16,7 +16,7 @@ from . import binary, mnist, regression
 from .controls import widgets
 from .gallery import gallery, histogram
 from .pages import path
-from .session import is_admin, owner, service
+from .session import client, is_admin, owner, service
 
 # Each lab's live view; a lesson opens the one of its config's task.
 SHOW = {"regression": regression.show, "binary": binary.show, "mnist": mnist.show}
@@ -120,7 +120,7 @@ def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int 
     if st.button(label, type="primary", disabled=locked or changes is None or not ready, key=f"ls_{lesson.id}_start",
                  width="stretch"):
         try:
-            service().start_lesson(lesson, owner(), choice, changes, lecturer=lecturer)
+            service().start_lesson(lesson, owner(), choice, changes, lecturer=lecturer, client=client())
         except (JobError, Problem) as exc:
             st.error(str(exc))
             return

@@ -13,7 +13,7 @@ from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
 from .cache import SharedCache
 from .pages import run_link
-from .session import admin_token, is_admin, owner, run_ids_from_url, service, show_runs_in_url
+from .session import admin_token, client, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
@@ -60,7 +60,7 @@ def start_runs(configs: list, label: str | None = None) -> None:
     ids = []
     for config in configs:
         try:
-            ids.append(service().submit(config, owner(), label=label))
+            ids.append(service().submit(config, owner(), label=label, client=client()))
         except JobError as exc:
             st.error(str(exc))
             break

@@ -56,6 +56,12 @@ def lock() -> None:
     st.session_state.pop("admin_token", None)
 
 
+def client() -> str:
+    """The client's address key ("address:…") its runs count against (fair share, jobs.service)."""
+    forwarded = (st.context.headers or {}).get("X-Forwarded-For", "")
+    return f"address:{client_address(st.context.ip_address, forwarded)}"
+
+
 def client_keys() -> list[str]:
     """Who is trying the admin token, for the limit on wrong tokens: this browser session and its
     address (keyguard.client_address: the socket's peer; X-Forwarded-For only from a proxy the
@@ -63,8 +69,7 @@ def client_keys() -> list[str]:
     ss = st.session_state
     if "guard_session" not in ss:
         ss.guard_session = new_owner_token()
-    forwarded = (st.context.headers or {}).get("X-Forwarded-For", "")
-    return [f"session:{ss.guard_session}", f"address:{client_address(st.context.ip_address, forwarded)}"]
+    return [f"session:{ss.guard_session}", client()]
 
 
 def code_span(text: str) -> str:

@@ -13,7 +13,7 @@ from ..jobs.service import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from .charts import chart
 from .live import stop_button
-from .session import owner, service
+from .session import client, owner, service
 
 POLL_SECONDS = 1.0
 
@@ -48,7 +48,7 @@ def _job_view(run_id: str, method: str) -> None:
         st.warning(jobs[0]["error"])
     if st.button(t("slice.compute"), key=f"mn_slice_go_{method}", type="primary"):
         try:
-            service().submit(SliceConfig(run=run_id, method=method), owner(), label=label(run_id, method))
+            service().submit(SliceConfig(run=run_id, method=method), owner(), label=label(run_id, method), client=client())
         except JobError as exc:
             st.error(str(exc))
             return
