@@ -65,10 +65,18 @@ class Postgres:
         data = self.root / "data"
         self._run(self.bin / "initdb", "-D", data, "-A", "trust", "-U", "losslab", "-E", "UTF8", "--no-sync")
         # fsync off: a test cluster that dies with its temp folder needs no durability
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
-        self._run(self.bin / "pg_ctl", "-D", data, "-o", opts, "-l", self.root / "server.log", "-w", "-t", "60", "start")
+        self.opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                     "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400")
+        self.resume()
         return self
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: every connection to it fails until resume()."""
+        self._run(self.bin / "pg_ctl", "-D", self.root / "data", "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        self._run(self.bin / "pg_ctl", "-D", self.root / "data", "-o", self.opts, "-l", self.root / "server.log",
+                  "-w", "-t", "60", "start")
 
     def url(self, schema: str | None = None) -> str:
         base = f"postgresql://losslab@127.0.0.1:{self.port}/postgres"

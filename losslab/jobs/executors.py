@@ -90,17 +90,37 @@ class LocalExecutor:
         pass  # idle workers poll the queue every 50 ms; nothing to wake
 
     def _supervise(self) -> None:
-        conn = connect(self.db_path)
+        """Restart dead workers; never dies itself: a store that fails while a dead worker's runs are
+        settled is retried on the next round (the worker is restarted at once either way)."""
+        conn = None
+        self.unsettled: list = getattr(self, "unsettled", [])  # dead workers whose runs the store refused
         while not self._stop.wait(0.2):
-            with self._lock:
-                for i, p in enumerate(self.procs):
-                    if p.poll() is None or self._stop.is_set():
-                        continue
-                    self._fail_runs_of(conn, p)
-                    self._forget(p)
-                    self.procs[i] = self._spawn()
-                    self.restarts += 1
-        conn.close()
+            try:
+                if conn is None:
+                    conn = connect(self.db_path)
+                with self._lock:
+                    for i, p in enumerate(self.procs):
+                        if p.poll() is None or self._stop.is_set():
+                            continue
+                        self.unsettled.append(p)
+                        self._forget(p)
+                        self.procs[i] = self._spawn()
+                        self.restarts += 1
+                while self.unsettled:
+                    self._fail_runs_of(conn, self.unsettled[0])
+                    self.unsettled.pop(0)
+                self.supervisor_error = None
+            except Exception as exc:  # the store: log, reconnect next round; workers were restarted already
+                self.supervisor_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                log.error("supervisor: the run store failed (%s); retrying", self.supervisor_error)
+                try:
+                    conn is not None and conn.close()
+                except Exception:
+                    pass
+                conn = None
+                self._stop.wait(1.0)
+        if conn is not None:
+            conn.close()
 
     def _forget(self, proc: subprocess.Popen) -> None:
         from .worker import ready_file
@@ -122,7 +142,9 @@ class LocalExecutor:
     def status(self) -> dict:
         with self._lock:
             alive = sum(p.poll() is None for p in self.procs)
-        return {"workers": self.workers, "alive": alive, "threads_per_worker": self.threads, "restarts": self.restarts}
+        return {"workers": self.workers, "alive": alive, "threads_per_worker": self.threads, "restarts": self.restarts,
+                "supervisor": bool(self._supervisor and self._supervisor.is_alive()),
+                "store_error": getattr(self, "supervisor_error", None)}
 
     def shutdown(self, timeout: float = 5.0) -> None:
         self._stop.set()

@@ -41,6 +41,30 @@ class Housekeeping:
             return False
         return hmac.compare_digest(admin.encode("utf-8"), token.encode("utf-8", "surrogatepass"))
 
+    def health(self, max_age: float = 5.0) -> tuple[bool, str]:
+        """(ok, one line) for the health endpoint the image's HEALTHCHECK and the proxy poll: the
+        store takes a write, and (with a local pool) the supervisor and at least one worker live.
+        Probed at most every `max_age` seconds; a dead pool or a full disk was invisible before."""
+        cached = getattr(self, "_health", None)
+        if cached and now() - cached[0] < max_age:
+            return cached[1]
+        result = (True, "ok")
+        try:
+            with Transaction(self.conn) as c:
+                c.execute("INSERT OR REPLACE INTO settings VALUES ('health_probe', ?)", (str(now()),))
+        except Exception as exc:
+            result = (False, f"run store not writable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            self.reset_connection()
+        executor = getattr(self, "executor", None)
+        if result[0] and executor is not None:
+            status = executor.status()
+            if not status.get("supervisor", True):
+                result = (False, "worker supervisor stopped")
+            elif status.get("alive", 1) == 0:
+                result = (False, f"no worker alive (0 of {status.get('workers')})")
+        self._health = (now(), result)
+        return result
+
     @property
     def guard(self):
         """The limit on wrong admin tokens, counted in this store (jobs.keyguard)."""

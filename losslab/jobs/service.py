@@ -104,7 +104,21 @@ class JobService(Housekeeping, Lessons):
             lease = self._local.lease = _Lease(conn, self._give_back)
         return lease.conn
 
+    def reset_connection(self) -> None:
+        """Drop this thread's connection after a store failure: the next use opens a fresh one
+        (a pooled connection kept failing after the files were writable again)."""
+        lease = getattr(self._local, "lease", None)
+        if lease is not None:
+            self._local.lease = None
+            conn, lease.conn = lease.conn, None
+            try:
+                conn.close()
+            except Exception:
+                pass
+
     def _give_back(self, conn) -> None:
+        if conn is None:
+            return
         with self._pool_lock:
             if not self._closed and len(self._pool) < 32:
                 self._pool.append(conn)

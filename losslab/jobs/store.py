@@ -46,6 +46,15 @@ def worker_died(conn, where: str, params: tuple, reason: Problem) -> tuple[int, 
     return resumed, failed
 
 
+def is_store_error(exc: BaseException) -> bool:
+    """Whether an exception came from the store (disk full, read-only, locked, unreachable) rather
+    than from a run: sqlite3's DatabaseError family, psycopg's Error family."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        return True
+    return any(c.__module__.startswith("psycopg") and c.__name__ in ("Error", "OperationalError", "DatabaseError")
+               for c in type(exc).__mro__)
+
+
 ACTIVE_STATUSES = ("queued", "running")
 
 def home_dir() -> Path:

@@ -13,7 +13,9 @@ import time
 import traceback
 from pathlib import Path
 
-from .store import INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now
+from ..i18n import Problem
+from .store import (INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now,
+                    is_store_error, worker_died)
 
 FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
 # A lab admin's budget for one run or one study (LOSSLAB_MAX_RUN_SECONDS): past it the run is
@@ -183,7 +185,9 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         finish(conn, run_id, token, "failed",
                error=exc.encode() if isinstance(exc, Problem) else str(exc).splitlines()[0])
         return "failed"
-    except Exception:  # a bug or an environment problem: not the student's to fix; details in the log
+    except Exception as exc:  # a bug or an environment problem: not the student's to fix; details in the log
+        if is_store_error(exc):
+            raise  # the store, not the run: serve() settles the run once the store takes writes again
         log.error("run %s failed with an internal error:\n%s", run_id, traceback.format_exc())
         _flush_quietly(reporter)
         finish(conn, run_id, token, "failed", error=INTERNAL_ERROR)
@@ -244,14 +248,39 @@ def warm(threads: int) -> None:
     training.train(RegressionConfig(epochs=3))
 
 
-def serve(conn, token: str, keep_going, parent_pid: int | None = None, poll_seconds: float = 0.05) -> None:
-    """The claim-train-report loop every worker runs, wherever it lives."""
+def serve(conn, token: str, keep_going, parent_pid: int | None = None, poll_seconds: float = 0.05,
+          target=None) -> None:
+    """The claim-train-report loop every worker runs, wherever it lives. A store that stops
+    accepting writes (disk full, read-only, unreachable) never kills it: the failure is logged, the
+    connection reopened, and the run it held is settled (queued to resume, or failed with the
+    reason) as soon as the store takes writes again."""
+    run_id, backoff = None, 0.5
     while keep_going():
-        job = claim(conn, token)
-        if job is None:
-            time.sleep(poll_seconds)
-            continue
-        execute(conn, job[0], job[1], token, parent_pid)
+        try:
+            if run_id is not None:  # the store failed under this run: settle it first
+                worker_died(conn, "id = ? AND worker = ?", (run_id, token), Problem("jobs.store_failed"))
+                log.warning("run %s settled after the store failed: queued to resume or failed", run_id)
+                run_id, backoff = None, 0.5
+            job = claim(conn, token)
+            if job is None:
+                time.sleep(poll_seconds)
+                continue
+            run_id = job[0]
+            execute(conn, job[0], job[1], token, parent_pid)
+            run_id = None
+        except Exception as exc:  # the store itself, not a run: wait, reconnect, try again
+            log.error("the run store failed (%s); retrying in %.1f s", str(exc).splitlines()[0] if str(exc) else exc, backoff)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+            if target is not None:
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+                try:
+                    conn = connect(target)
+                except Exception as again:
+                    log.error("cannot reconnect to the run store yet (%s)", again)
 
 
 def token_pid(token: str) -> int:
@@ -267,7 +296,7 @@ def worker_main(target: str, threads: int, parent_pid: int, pool: str) -> None:
     conn = connect(target)
     token = f"{pool}/{os.getpid()}:{secrets.token_hex(4)}"
     ready_file(target, os.getpid()).touch()  # warm: torch, the training code and MNIST are loaded
-    serve(conn, token, lambda: os.getppid() == parent_pid, parent_pid)
+    serve(conn, token, lambda: os.getppid() == parent_pid, parent_pid, target=target)
 
 
 if __name__ == "__main__":

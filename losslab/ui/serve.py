@@ -40,8 +40,40 @@ def main(argv: list[str]) -> int:
     gc.collect()
     gc.freeze()
 
+    report_jobs_in_health(service)
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return streamlit_cli.main()
+
+
+def report_jobs_in_health(service) -> None:
+    """/_stcore/health (what the image's HEALTHCHECK and HAProxy poll) also says whether the job
+    system works: 503 with the reason when the store refuses writes or no worker lives. Streamlit
+    has no hook for it, so its readiness check is wrapped; if a Streamlit upgrade renames it, the
+    server runs as before and says so in one log line."""
+    import logging
+
+    try:
+        from streamlit.runtime.runtime import Runtime
+
+        original = Runtime.is_ready_for_browser_connection
+        if not isinstance(original, property):
+            raise AttributeError("Runtime.is_ready_for_browser_connection is not a property")
+    except (ImportError, AttributeError) as exc:
+        logging.getLogger("losslab").warning("health will not report the job system: %s", exc)
+        return
+
+    import asyncio
+
+    async def ready(runtime):
+        ok, message = await original.fget(runtime)
+        if ok:  # off the event loop: a locked store would otherwise stall every session for its busy timeout
+            try:
+                ok, message = await asyncio.wait_for(asyncio.to_thread(service.health), 5.0)
+            except asyncio.TimeoutError:
+                ok, message = False, "run store not answering within 5 s"
+        return ok, message
+
+    Runtime.is_ready_for_browser_connection = property(ready)
 
 
 def warm() -> None:

@@ -29,8 +29,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, home: Path, data: Path | None, env_extra: dict | None = None, root: Path = ROOT):
-        self.home, self.data, self.env_extra, self.root = home, data, env_extra or {}, root
+    def __init__(self, home: Path, data: Path | None, env_extra: dict | None = None, root: Path = ROOT,
+                 prefix: list | None = None):
+        """`prefix`: a command the server runs under (tests/e2e/test_store_fault.py: setpriv)."""
+        self.home, self.data, self.env_extra, self.root, self.prefix = home, data, env_extra or {}, root, prefix or []
         self.proc = None
         self.port = None
 
@@ -45,7 +47,7 @@ class Server:
             env["LOSSLAB_DATA_DIR"] = str(self.data)
         self.log = open(self.home / f"server-{self.port}.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "losslab", "serve", "--server.port", str(self.port),
+            [*self.prefix, sys.executable, "-m", "losslab", "serve", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
             cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         if wait_healthy(f"{self.url}/_stcore/health", 60):
