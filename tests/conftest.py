@@ -110,6 +110,11 @@ def app(page=None, query=None):
 def postgres():
     """One real PostgreSQL server for the session (tests.services.Postgres); skips with the reason
     where PostgreSQL or psycopg is missing (CI installs both, so there it never skips)."""
+    yield from own_postgres_server()
+
+
+def own_postgres_server():
+    """Start a real PostgreSQL server (skipping with the reason where it is missing), yield it, stop it."""
     from tests.services import Postgres
 
     why = Postgres.missing()

@@ -76,13 +76,14 @@ def test_a_bad_trusted_proxies_setting_is_one_sentence():
 def test_two_replicas_share_one_count(tmp_path, monkeypatch):
     """Failures live in the store: five wrong tokens through one server process hold the sixth
     through another (two JobServices on one store stand for two replicas)."""
+    from losslab.jobs.keyguard import guard_for
     from losslab.jobs.service import JobService
 
     monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "the-right-token")
     a, b = JobService(tmp_path / "runs.sqlite3"), JobService(tmp_path / "runs.sqlite3")
     keys = ["session:x", "address:198.51.100.7"]
     for i in range(5):
-        assert a.guard.attempt(f"guess-{i}", keys) == (False, 0.0)
-    ok, wait = b.guard.attempt("the-right-token", ["session:y", "address:198.51.100.7"])
+        assert guard_for(a).attempt(f"guess-{i}", keys) == (False, 0.0)
+    ok, wait = guard_for(b).attempt("the-right-token", ["session:y", "address:198.51.100.7"])
     assert not ok and wait > 50
-    assert b.guard.attempt("the-right-token", ["session:z", "address:198.51.100.8"]) == (True, 0.0)
+    assert guard_for(b).attempt("the-right-token", ["session:z", "address:198.51.100.8"]) == (True, 0.0)

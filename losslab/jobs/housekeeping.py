@@ -65,15 +65,6 @@ class Housekeeping:
         self._health = (now(), result)
         return result
 
-    @property
-    def guard(self):
-        """The limit on wrong admin tokens, counted in this store (jobs.keyguard)."""
-        if getattr(self, "_guard", None) is None:
-            from .keyguard import KeyGuard
-
-            self._guard = KeyGuard(store=self)
-        return self._guard
-
     def guard_failures(self, keys: list, since: float) -> dict:
         """{key: [times]} of wrong admin tokens after `since` (jobs.keyguard)."""
         out = {k: [] for k in keys}

@@ -113,3 +113,11 @@ class KeyGuard:
             return True, 0.0
         self._record(keys, self.clock())
         return False, 0.0
+
+
+def guard_for(service) -> KeyGuard:
+    """The limit on wrong admin tokens counted in this service's store (one per service)."""
+    guard = getattr(service, "_guard", None)
+    if guard is None:
+        guard = service._guard = KeyGuard(store=service)
+    return guard

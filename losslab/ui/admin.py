@@ -8,6 +8,7 @@ import os
 import streamlit as st
 
 from ..i18n import t
+from ..jobs.keyguard import guard_for
 from ..jobs.service import JobError
 from .runs import manage, table
 from .session import client_keys, is_admin, lock, service
@@ -21,7 +22,7 @@ def unlock() -> bool:
         return True
     token = st.text_input(t("admin.token"), type="password", key="admin_input")
     if token:
-        ok, wait = service().guard.attempt(token, client_keys())
+        ok, wait = guard_for(service()).attempt(token, client_keys())
         if ok:
             st.session_state["admin_token"] = token
             st.rerun()

@@ -140,3 +140,20 @@ def click_when_ready(page, locator, timeout: float = 30.0) -> None:
         seen = seen + 1 if ok else 0
         time.sleep(0.25)
     locator.click()
+
+
+def forged_guesses(browser, url: str, n: int = 7) -> list[bool]:
+    """n fresh browser sessions, each sending its own made-up X-Forwarded-For, each typing a wrong
+    admin token: whether each was told to wait (refused unchecked) rather than "wrong"."""
+    said = []
+    for i in range(n):
+        ctx = browser.new_context(extra_http_headers={"X-Forwarded-For": f"10.9.8.{i}"})
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{url}/admin")
+        page.get_by_label("Admin token").fill(f"wrong-guess-{i}")
+        page.get_by_label("Admin token").press("Enter")
+        page.wait_for_function("() => /not the server's|Too many wrong tokens/.test(document.body.innerText)")
+        said.append("Too many" in page.inner_text("[data-testid='stMain']"))
+        ctx.close()
+    return said

@@ -14,7 +14,7 @@ import pytest
 
 from losslab.config import RegressionConfig
 from losslab.jobs.service import JobService
-from tests.conftest import wait_for
+from tests.conftest import own_postgres_server, wait_for
 from tests.e2e.conftest import Server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -33,14 +33,7 @@ def _health(url) -> tuple[int, str]:
 @pytest.fixture
 def own_postgres():
     """A PostgreSQL server of this test's own: it is stopped and started mid-test."""
-    from tests.services import Postgres
-
-    why = Postgres.missing()
-    if why:
-        pytest.skip(why)
-    server = Postgres().start()
-    yield server
-    server.stop()
+    yield from own_postgres_server()
 
 
 def test_a_store_that_stops_taking_writes_is_noticed_reported_and_recovered(own_postgres, tmp_path):
