@@ -60,9 +60,9 @@ def render(runs: list[dict]) -> None:
         for r, name in zip(runs, names):
             acc, f = data[r["id"]], r.get("final") or {}
             rows.append({t("table.loss"): name, t("binary.train_accuracy"): _pct(acc.get("train/accuracy")),
-                         t("binary.test_accuracy"): _pct(acc.get("test/accuracy")),
+                         t("binary.test_accuracy"): _pct(acc.get("test/accuracy")), t("table.gap"): pct(f.get("final/gap")),
                          t("table.final_loss"): fmt(f.get("final/loss")), t("table.own_minimum"): fmt(f.get("minimum/loss")),
-                         t("table.gap"): pct(f.get("final/gap")), t("table.bce_yardstick"): fmt(f.get("final/bce"))})
+                         t("table.bce_yardstick"): fmt(f.get("final/bce"))})
         st.dataframe(rows, hide_index=True, key="bin_acc_table")
         if not is_live(runs):
             gap_notes(runs, configs, names)

@@ -123,16 +123,17 @@ def _final_table(runs, configs, slope, intercept):
     rows = []
     for run, cfg, name in zip(runs, configs, names(configs)):
         f = run["final"]
+        # the gap first: on a phone or a projector the table scrolls sideways
         rows.append({t("table.loss"): name, t("table.status"): t("status." + run["status"]),
-                     t("table.last_step_loss"): fmt(f.get("train/loss")),
-                     t("table.final_loss"): fmt(f.get("final/loss")), t("table.own_minimum"): fmt(f.get("minimum/loss")),
-                     t("table.gap"): pct(f.get("final/gap")), t("table.line_distance"): fmt(f.get("final/line_distance")),
-                     t("table.final_mse"): fmt(f.get("final/mse")),
+                     t("table.gap"): pct(f.get("final/gap")), t("table.final_loss"): fmt(f.get("final/loss")),
+                     t("table.own_minimum"): fmt(f.get("minimum/loss")),
+                     t("table.line_distance"): fmt(f.get("final/line_distance")),
+                     t("table.last_step_loss"): fmt(f.get("train/loss")), t("table.final_mse"): fmt(f.get("final/mse")),
                      t("table.slope"): fmt(f.get("slope")), t("table.intercept"): fmt(f.get("intercept")),
                      t("table.run"): run["id"]})
-    rows.append({t("table.loss"): t("figure.least_squares"), t("table.status"): "", t("table.last_step_loss"): "",
-                 t("table.final_loss"): "", t("table.own_minimum"): "", t("table.gap"): "", t("table.line_distance"): "",
-                 t("table.final_mse"): "", t("table.slope"): fmt(slope), t("table.intercept"): fmt(intercept),
+    rows.append({t("table.loss"): t("figure.least_squares"), t("table.status"): "", t("table.gap"): "",
+                 t("table.final_loss"): "", t("table.own_minimum"): "", t("table.line_distance"): "",
+                 t("table.last_step_loss"): "", t("table.final_mse"): "", t("table.slope"): fmt(slope), t("table.intercept"): fmt(intercept),
                  t("table.run"): ""})
     return rows
 
