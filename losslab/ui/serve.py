@@ -59,7 +59,7 @@ def report_jobs_in_health(service) -> None:
         if not isinstance(original, property):
             raise AttributeError("Runtime.is_ready_for_browser_connection is not a property")
     except (ImportError, AttributeError) as exc:
-        logging.getLogger("losslab").warning("health will not report the job system: %s", exc)
+        logging.getLogger("losslab").log(logging.WARNING, "health will not report the job system: %s", exc)
         return
 
     import asyncio
