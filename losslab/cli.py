@@ -119,7 +119,8 @@ def main(argv: Optional[list[str]] = None) -> int:
 
 
 def _train(args) -> int:
-    from .training import ListReporter, train
+    from .runner import run
+    from .training import ListReporter
 
     config = _config_from_args(CONFIGS[args.task], args)
 
@@ -136,7 +137,7 @@ def _train(args) -> int:
             self.bar.update(step - self.bar.n)
 
     reporter = ProgressReporter()
-    result = train(config, reporter)
+    result = run(config, reporter)
     if reporter.bar is not None:
         reporter.bar.close()
     out = {"status": result.status, "steps": result.steps, "seconds": round(result.seconds, 3),

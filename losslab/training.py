@@ -17,7 +17,7 @@ from .binary_lab import BinaryLab
 from .lab_data import (HELD_OUT, MEMO_SAMPLE, MnistData, initial_line, mnist_data,  # noqa: F401 (the labs' data)
                        exact_line, regression_data, regression_gap, regression_points, standardiser,
                        training_inputs)
-from .config import BinaryConfig, MnistConfig, RegressionConfig, StudyConfig
+from .config import BinaryConfig, MnistConfig, RegressionConfig
 from .models import build_model, build_optimizer
 
 
@@ -97,9 +97,6 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
     """One loop for every task: batches come from the task's iterator (one full batch per epoch
     for regression), each goes through `_step`, and the task decides what to record.
     `resume_state` (resume.unpack of a saved state) continues a run where it was saved."""
-    if isinstance(config, StudyConfig):  # a grid of runs: its runner calls this loop once per cell
-        from .study_runner import run_study
-        return run_study(config, reporter, should_stop)
     reporter = reporter or Reporter()
     should_stop = should_stop or (lambda: False)
     start = time.perf_counter()

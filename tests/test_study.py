@@ -15,7 +15,8 @@ from losslab.figures.study import table_png
 from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService, LimitError
 from losslab.models import build_model
-from losslab.training import ListReporter, mnist_data, train
+from losslab.runner import run
+from losslab.training import ListReporter, mnist_data
 from tests.conftest import app
 
 TINY = dict(train_subset=100, batch_size=20, epochs=2)
@@ -78,7 +79,7 @@ def test_pair_noise_turns_each_source_class_into_its_look_alike(tiny_mnist):
 def test_runner_files_each_cell_under_its_key_and_tabulates_mean_and_sd(tiny_mnist):
     c = StudyConfig(losses=("cross_entropy", "mae_prob"), noise_rates=(0.0, 40.0), repeats=2, **TINY)
     rep = ListReporter()
-    result = train(c, rep)
+    result = run(c, rep)
     assert result.status == "completed" and result.final == {"cells_done": 8, "cells": 8}
     steps = [r[0] for r in rep.rows]
     assert steps == sorted(steps) and steps[-1] == 8 * 2  # study-wide steps: polling "after step N" works
@@ -113,7 +114,7 @@ def test_stopping_a_study_keeps_the_finished_cells_out_of_the_stopped_one(tiny_m
         return calls["n"] > 14  # 5 batches × 2 epochs per cell: stops inside the second cell
 
     rep = ListReporter()
-    result = train(c, rep, stop_in_second_cell)
+    result = run(c, rep, stop_in_second_cell)
     cells = [p for _, kind, p in rep.snapshots if kind == "study"][-1]["cells"]
     assert result.status == "stopped" and [x["status"] for x in cells] == ["completed", "stopped"]
     assert [r.loss for r in study.table(cells, c.losses, c.noise_rates)] == ["cross_entropy"]
@@ -195,7 +196,7 @@ def test_on_real_mnist_cross_entropy_learns_the_wrong_labels_that_gce_resists(re
     the wrong labels (the memorisation meter) and ends below a robust loss on the clean test set."""
     c = StudyConfig(losses=("cross_entropy", "gce"), noise_rates=(40.0,), epochs=20)
     rep = ListReporter()
-    train(c, rep)
+    run(c, rep)
     ce, gce = [p for _, kind, p in rep.snapshots if kind == "study"][-1]["cells"]
     assert ce["memorised"] > 2 * gce["memorised"]
     assert gce["accuracy"] > ce["accuracy"] + 0.01

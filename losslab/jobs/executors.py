@@ -16,6 +16,7 @@ from typing import Optional, Protocol
 
 from ..i18n import Problem
 from .dialect import is_url
+from .pool import PACKAGE_PARENT, default_workers
 from .store import as_target, connect, local_dir, worker_died
 
 log = logging.getLogger("losslab.executor")
@@ -30,14 +31,6 @@ class Executor(Protocol):
     def status(self) -> dict: ...
 
 
-def default_workers() -> int:
-    try:
-        return max(1, int(os.environ.get("LOSSLAB_WORKERS", 0)) or (os.cpu_count() or 1))
-    except ValueError:
-        return os.cpu_count() or 1
-
-
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
 
 
 class LocalExecutor:

@@ -21,7 +21,7 @@ import zlib
 from typing import Optional
 
 from ..i18n import Problem
-from .executors import PACKAGE_PARENT, default_workers
+from .pool import PACKAGE_PARENT, default_workers
 from .store import as_target, connect, describe, worker_died
 
 log = logging.getLogger("losslab.executor")

@@ -149,7 +149,7 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
     from ..config import config_from_json
     from ..datasets import DataError
     from ..i18n import Problem
-    from ..training import train
+    from ..runner import run
 
     reporter = DbReporter(conn, run_id, token, parent_pid)
     try:
@@ -164,7 +164,7 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
 
                 state = unpack(saved[1])
                 reporter.resume_step = saved[0]
-            result = train(config, reporter, reporter.should_stop, resume_state=state)
+            result = run(config, reporter, reporter.should_stop, resume_state=state)
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None

@@ -1,0 +1,18 @@
+"""What every executor needs to know about its workers: how many, and where the losslab package
+lives (a spawned worker or a Ray actor imports it from there). Shared by the local pool and the
+Ray executor without either importing the other."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_workers() -> int:
+    try:
+        return max(1, int(os.environ.get("LOSSLAB_WORKERS", 0)) or (os.cpu_count() or 1))
+    except ValueError:
+        return os.cpu_count() or 1
+
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
