@@ -16,14 +16,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from losslab.binary_lab import BinaryLab  # noqa: E402
+from losslab.labs.binary import BinaryTrainer  # noqa: E402
 from losslab.config import BinaryConfig  # noqa: E402
 from losslab.models import build_model, build_optimizer  # noqa: E402
 from losslab.training import ListReporter, train  # noqa: E402
 
 
 def bare(config: BinaryConfig) -> float:
-    lab = BinaryLab(config)
+    lab = BinaryTrainer(config)
     x, y = lab.x, lab.data.train_y
     model, loss_fn = build_model(config), torch.nn.functional.binary_cross_entropy_with_logits
     opt = build_optimizer(model, config)

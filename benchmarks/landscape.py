@@ -23,7 +23,8 @@ import torch  # noqa: E402
 from losslab import landscape as land  # noqa: E402
 from losslab.config import RegressionConfig  # noqa: E402
 from losslab.figures.landscape import landscape  # noqa: E402
-from losslab.training import initial_line, train  # noqa: E402
+from losslab.labs.regression import initial_line  # noqa: E402
+from losslab.training import train  # noqa: E402
 
 
 def timed(fn, repeat=5):

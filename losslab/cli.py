@@ -13,6 +13,7 @@ from typing import Optional
 
 from . import fields
 from .config import CONFIGS
+from .labs import LABS  # every lab's module: its config joins CONFIGS, so `train <lab>` exists
 
 
 def _flag(name: str) -> str:
@@ -70,7 +71,7 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     data = sub.add_parser("data", help="install data sets")
-    data.add_argument("dataset", choices=["mnist"])
+    data.add_argument("dataset", choices=sorted({d for lab in LABS.values() for d in lab.datasets}))
     data.add_argument("--from", dest="source", type=Path, default=None,
                       help="a folder holding the four MNIST .gz files (no internet needed)")
 

@@ -14,7 +14,7 @@ from torch.func import vmap
 
 from . import datasets
 from .config import RegressionConfig
-from .lab_data import exact_line, regression_data, training_inputs
+from .labs.regression import exact_line, regression_data, training_inputs
 
 CHUNK = 4_000_000  # grid points × data points per vectorised batch: bounded memory for 10,000 uploaded points
 

@@ -23,3 +23,16 @@ class LazyModule:
 
     def __repr__(self) -> str:
         return f"<lazy module {self._name!r}>"
+
+
+def no_grad(fn):
+    """`@torch.no_grad()` for a module that imports torch lazily (a decorator runs at import time)."""
+    import functools
+
+    torch = LazyModule("torch")
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with torch.no_grad():
+            return fn(*args, **kwargs)
+    return wrapper

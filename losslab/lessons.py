@@ -14,9 +14,10 @@ from typing import Callable, Optional
 from . import fields
 from .config import CONFIGS, BinaryConfig, MnistConfig, RegressionConfig, config_from_dict
 from .i18n import Problem, t
+from .labs import ordered
 from .losses import LOSSES
 
-LESSON_TASKS = ("regression", "binary", "mnist")  # the labs a lesson can open
+LESSON_TASKS = tuple(lab.task for lab in ordered() if lab.lesson)  # the labs a lesson can open
 MAX_CHOICES = 6
 MAX_TEXT = 300  # characters of a title, a question, a choice, an explanation
 MAX_COMPARE = 5
@@ -135,7 +136,7 @@ def _builtin(lesson_id: str, config, n_choices: int, answer: int, editable=(), c
 def moves_at_175(config: RegressionConfig = None) -> dict:
     """How far the outliers move each compared loss's prediction at 175 cm, in kg, between the exact
     minima with and without them: the outliers lesson's numbers ({mse}, {mae}, {huber})."""
-    from .lab_data import exact_line  # the torch side, only when the explanation is read
+    from .labs.regression import exact_line  # the torch side, only when the explanation is read
 
     config = config or OUTLIERS
     moved = {}

@@ -19,7 +19,8 @@ import torch
 
 from .config import MnistConfig, SliceConfig
 from .models import build_model
-from .training import Reporter, Result, mnist_data
+from .labs.mnist import mnist_data
+from .training import Reporter, Result
 
 
 def trajectory(blobs: list[bytes]) -> torch.Tensor:

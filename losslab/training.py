@@ -1,6 +1,7 @@
-"""train(config, reporter, should_stop): the one training loop for every task.
+"""train(config, reporter, should_stop): the one training loop for every lab.
 
-It never prints and never touches a UI: it reports metric rows and snapshots through the
+Each lab's part (its batches, what it records, its final numbers) is its trainer in losslab/labs/;
+this module is the loop alone. It never prints and never touches a UI: it reports metric rows and snapshots through the
 reporter and polls `should_stop` once per step. CLI, workers, tests and benchmarks call it."""
 
 from __future__ import annotations
@@ -12,12 +13,7 @@ from typing import Callable, Optional
 
 import torch
 
-from . import calibration, resume, snapshots
-from .binary_lab import BinaryLab
-from .lab_data import (HELD_OUT, MEMO_SAMPLE, MnistData, initial_line, mnist_data,  # noqa: F401 (the labs' data)
-                       exact_line, regression_data, regression_gap, regression_points, standardiser,
-                       training_inputs)
-from .config import BinaryConfig, MnistConfig, RegressionConfig
+from . import labs, resume
 from .models import build_model, build_optimizer
 
 
@@ -100,7 +96,7 @@ def train(config, reporter: Optional[Reporter] = None, should_stop: Optional[Cal
     reporter = reporter or Reporter()
     should_stop = should_stop or (lambda: False)
     start = time.perf_counter()
-    lab = _LABS[type(config)](config)
+    lab = labs.of(config).trainer(config)
     model = build_model(config)
     opt = build_optimizer(model, config)
     loss_fn, param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
@@ -158,135 +154,3 @@ def _step(model, opt, loss_fn, param, x, y) -> tuple[float, "torch.Tensor"]:
     loss.backward()
     opt.step()
     return loss.item(), pred
-
-
-class _RegressionLab:
-    """Full batch: one step per epoch. Metric rows every `eval_every` steps, ~200 line snapshots."""
-
-    def __init__(self, config: RegressionConfig):
-        self.config = config
-        self.x, self.y = training_inputs(config)
-        self.scale = standardiser(config)  # (mean, sd) of the heights: lines are reported in cm
-        self.loss_fn, self.param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
-        self.total_steps = config.epochs
-        self.snap_every = max(1, config.epochs // 200)  # about 200 snapshots whatever the length
-        self.final: dict = {}
-
-    def begin(self, model, reporter):
-        if self.config.init == "l1_line":  # start on the MAE line, in the coordinates the model sees
-            mean, sd = self.scale
-            slope, intercept = exact_line(self.config.replace(loss="mae", loss_param=None)).theta
-            with torch.no_grad():
-                model.weight.fill_(slope * sd)
-                model.bias.fill_(intercept + slope * mean)
-        reporter.snapshot(0, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
-
-    def batches(self, epoch):
-        yield self.x, self.y
-
-    def after_step(self, model, step, epoch, value, pred, y, reporter):
-        last = step == self.config.epochs
-        if step % self.config.eval_every == 0 or last:
-            mse = torch.mean((pred.detach() - y) ** 2).item()
-            reporter.metric(step, step, "train", "loss", value)
-            reporter.metric(step, step, "train", "mse", mse)
-            self.final.update({"train/loss": value, "train/mse": mse})
-        if step % self.snap_every == 0 or last:
-            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
-
-    def end_epoch(self, model, step, epoch, reporter):
-        pass
-
-    def end(self, model, step, epoch, status, reporter):
-        with torch.no_grad():
-            pred = model(self.x)
-            self.final["final/loss"] = self.loss_fn.fn(pred, self.y, self.param).item()
-            self.final["final/mse"] = torch.mean((pred - self.y) ** 2).item()
-        self.final["slope"], self.final["intercept"] = snapshots.line_params(model, self.scale)
-        self.final.update(regression_gap(self.config, self.final["final/loss"], self.final["slope"],
-                                         self.final["intercept"]))
-        if status == "stopped":
-            reporter.snapshot(step, "line", snapshots.regression_snapshot(model, self.x, self.y, self.scale))
-
-
-class _MnistLab:
-    """Shuffled minibatches (the seed's DataLoader order, as index slices); the training loss
-    every step, the test set every `eval_every` steps or at the end of each epoch."""
-
-    def __init__(self, config: MnistConfig):
-        self.config = config
-        self.data = mnist_data(config)
-        self.loss_fn, self.param = config.loss_fn, config.loss_fn.resolve_param(config.loss_param)
-        self.total_steps = config.epochs * config.steps_per_epoch
-        self.g = torch.Generator().manual_seed(config.seed)
-        self.final: dict = {}
-        self.checkpoint_every = max(1, self.total_steps // CHECKPOINTS)
-
-    def begin(self, model, reporter):
-        reporter.checkpoint(0, flat_weights(model))
-
-    def batches(self, epoch):
-        d, bs = self.data, self.config.batch_size
-        perm = torch.randperm(len(d.rows), generator=self.g)  # the seed's shuffle=True
-        for start in range(0, len(perm), bs):
-            idx = perm[start:start + bs]
-            yield d.train_x[d.rows[idx]], d.train_y[idx]
-
-    def after_step(self, model, step, epoch, value, pred, y, reporter):
-        reporter.metric(step, epoch, "train", "loss", value)
-        self.final["train/loss"] = value
-        if step % self.checkpoint_every == 0 or step == self.total_steps:
-            reporter.checkpoint(step, flat_weights(model))
-        if self.config.eval_every and step % self.config.eval_every == 0:
-            self.evaluate(model, step, epoch, reporter)
-
-    def end_epoch(self, model, step, epoch, reporter):
-        if not self.config.eval_every or step % self.config.eval_every:
-            self.evaluate(model, step, epoch, reporter)
-
-    def end(self, model, step, epoch, status, reporter):
-        if status == "stopped" and step:
-            self.evaluate(model, step, epoch, reporter)
-            if step % self.checkpoint_every:
-                reporter.checkpoint(step, flat_weights(model))
-        if step:
-            self.calibrate(model, step, reporter)
-
-    @torch.no_grad()
-    def memorised(self, model) -> float:
-        """The memorisation meter: the share of wrongly-labelled training images the model now
-        predicts *as their wrong label* (it rises when a model starts to learn the noise by heart)."""
-        d = self.data
-        predicted = model(d.train_x[d.rows[d.noisy]]).argmax(dim=1)
-        return float((predicted == d.train_y[d.noisy]).double().mean())
-
-    @torch.no_grad()
-    def calibrate(self, model, step, reporter):
-        """How far the finished model's confidence can be trusted, before and after temperature scaling."""
-        d = self.data
-        test_logits, held_logits = model(d.test_x), model(d.train_x[d.held_rows])
-        temperature = calibration.fit_temperature(held_logits, d.held_y)
-        reporter.snapshot(step, "calibration", {
-            "temperature": temperature, "held_out": len(d.held_y), "held_unseen": d.held_unseen,
-            "held_nll_before": calibration.nll(held_logits, d.held_y, 1.0),
-            "held_nll_after": calibration.nll(held_logits, d.held_y, temperature),
-            "before": calibration.reliability(test_logits, d.test_y),
-            "after": calibration.reliability(test_logits, d.test_y, temperature)})
-
-    def evaluate(self, model, step, epoch, reporter):
-        metrics, snapshot = snapshots.evaluate(model, self.data.test_x, self.data.test_y, self.loss_fn, self.param)
-        if len(self.data.noisy):
-            metrics["train/memorised"] = self.memorised(model)
-        for key, value in metrics.items():
-            split, name = key.split("/")
-            reporter.metric(step, epoch, split, name, value)
-        reporter.snapshot(step, "mnist", {"epoch": epoch, **snapshot})
-        self.final.update(metrics)
-
-
-_LABS = {RegressionConfig: _RegressionLab, MnistConfig: _MnistLab, BinaryConfig: BinaryLab}
-CHECKPOINTS = 50  # weight checkpoints per MNIST run (every ~2 %): the trajectory its PCA slice projects
-
-
-def flat_weights(model) -> bytes:
-    return torch.nn.utils.parameters_to_vector(model.parameters()).detach().to(torch.float16).numpy().tobytes()

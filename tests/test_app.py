@@ -135,7 +135,8 @@ def test_lecturer_view_unlocks_with_the_admin_token(app_env, monkeypatch):
 
 def test_regression_preview_shows_the_seeds_starting_line(app_env):
     from losslab.config import RegressionConfig
-    from losslab.training import ListReporter, initial_line, train
+    from losslab.labs.regression import initial_line
+    from losslab.training import ListReporter, train
 
     at = app("regression", {"seed": "7", "outliers": "2"})
     assert not at.exception, at.exception

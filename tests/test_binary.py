@@ -8,8 +8,7 @@ import sys
 import pytest
 import torch
 
-from losslab.binary_data import binary_data
-from losslab.binary_lab import GRID, BinaryLab
+from losslab.labs.binary import GRID, BinaryTrainer, binary_data
 from losslab.config import BinaryConfig, config_from_json, to_query
 from losslab.csvfile import DataError, parse_labelled_csv
 from losslab.figures.binary import boundaries, boundary, decode_logits
@@ -24,7 +23,7 @@ def test_logistic_bce_separates_two_blobs_through_their_midpoint():
     rep = ListReporter()
     result = train(config, rep)
     assert result.final["train/accuracy"] >= 0.99 and result.final["test/accuracy"] >= 0.99
-    lab = BinaryLab(config)  # the boundary of the final snapshot, read off the stored grid
+    lab = BinaryTrainer(config)  # the boundary of the final snapshot, read off the stored grid
     z = decode_logits([p for _, kind, p in rep.snapshots if kind == "boundary"][-1]["z"], GRID)
     xs = torch.linspace(*lab.x_range, GRID)
     ys = torch.linspace(*lab.y_range, GRID)

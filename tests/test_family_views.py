@@ -8,7 +8,8 @@ import pytest
 from losslab import panel
 from losslab.config import RegressionConfig
 from losslab.losses import LOSSES, run_name
-from losslab.training import exact_line, regression_points, train
+from losslab.labs.regression import exact_line, regression_points
+from losslab.training import train
 from tests.conftest import app
 
 

@@ -12,7 +12,8 @@ from losslab import lessons
 from losslab.config import RegressionConfig
 from losslab.figures.landscape import landscape, landscapes, log_levels
 from losslab.models import build_model, build_optimizer
-from losslab.training import ListReporter, initial_line, regression_data, train
+from losslab.labs.regression import initial_line, regression_data
+from losslab.training import ListReporter, train
 from tests.conftest import app
 
 SEED = lessons.SEED  # the seed's own program: raw heights, constant step

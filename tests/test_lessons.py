@@ -9,7 +9,8 @@ from losslab import datasets
 from losslab.i18n import Problem
 from losslab.jobs.housekeeping import JobError, NotAllowed
 from losslab.lessons import BUILTIN, make
-from losslab.training import ListReporter, regression_points, train
+from losslab.labs.regression import regression_points
+from losslab.training import ListReporter, train
 
 SECRET = "lecture-secret"
 

@@ -11,11 +11,10 @@ scipy_optimize = pytest.importorskip("scipy.optimize", reason="SciPy is the test
 sklearn_linear = pytest.importorskip("sklearn.linear_model", reason="scikit-learn is a test-only oracle")
 
 from losslab import minima  # noqa: E402
-from losslab.binary_lab import exact_minimum  # noqa: E402
+from losslab.labs.binary import binary_data, exact_minimum, inputs  # noqa: E402
 from losslab.config import BinaryConfig, RegressionConfig  # noqa: E402
-from losslab.lab_data import regression_data  # noqa: E402
+from losslab.labs.regression import regression_data  # noqa: E402
 from losslab.losses import LOSSES  # noqa: E402
-from losslab.binary_data import binary_data, inputs  # noqa: E402
 
 DATASETS = {"seed": RegressionConfig(), "seed+3 outliers": RegressionConfig(outliers=3),
             "synthetic 200": RegressionConfig(data="synthetic", n_points=200, noise=4.0, outliers=5, outlier_offset=-30.0)}

@@ -9,7 +9,8 @@ from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService
 from losslab.models import build_model
 from losslab.slices import pca_directions, random_directions, run_slice, trajectory
-from losslab.training import CHECKPOINTS, ListReporter, train
+from losslab.labs.mnist import CHECKPOINTS
+from losslab.training import ListReporter, train
 from tests.conftest import app
 
 TINY = MnistConfig(train_subset=100, batch_size=5, epochs=5, model="mlp", hidden=16)  # 100 steps

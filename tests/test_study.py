@@ -16,7 +16,8 @@ from losslab.jobs.executors import LocalExecutor
 from losslab.jobs.service import JobService, LimitError
 from losslab.models import build_model
 from losslab.runner import run
-from losslab.training import ListReporter, mnist_data
+from losslab.labs.mnist import mnist_data
+from losslab.training import ListReporter
 from tests.conftest import app
 
 TINY = dict(train_subset=100, batch_size=20, epochs=2)

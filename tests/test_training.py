@@ -81,7 +81,7 @@ def test_mnist_tiny_learns_and_snapshots(tiny_mnist):
 
 
 def test_mnist_subset_and_label_noise_change_the_data(tiny_mnist):
-    from losslab.training import mnist_data
+    from losslab.labs.mnist import mnist_data
 
     clean = mnist_data(MnistConfig(train_subset=100, batch_size=10))
     noisy = mnist_data(MnistConfig(train_subset=100, batch_size=10, label_noise=30))

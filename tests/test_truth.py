@@ -10,7 +10,7 @@ import pytest
 
 from losslab import lessons
 from losslab.config import BinaryConfig, RegressionConfig
-from losslab.lab_data import exact_line, regression_points
+from losslab.labs.regression import exact_line, regression_points
 from losslab.losses import LOSSES
 from losslab.training import train
 from losslab.truth import GAP_LIMIT, diagnose

@@ -10,13 +10,13 @@ import json
 from .. import fields
 from ..fields import check_choice as _choice
 from ..i18n import Problem
-from .base import (MAX_SEED, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, NOISE_PAIRS,  # noqa: F401
+from .base import (CONFIGS, MAX_SEED, MAX_UPLOAD_BYTES, MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, NOISE_PAIRS,  # noqa: F401
                    SPEEDS, _Config)
 from .jobs import MAX_STUDY_CELLS, STUDY_RATES, SliceConfig, StudyConfig  # noqa: F401
 from .labs import BINARY_DATA, BINARY_FEATURES, BinaryConfig, MnistConfig, RegressionConfig  # noqa: F401
 
-CONFIGS = {"regression": RegressionConfig, "mnist": MnistConfig, "binary": BinaryConfig, "study": StudyConfig,
-           "slice": SliceConfig}
+# CONFIGS: every config class by its task, filled as the classes are defined (a lab's own module
+# defines its config: losslab.labs imports them all, so the worker, the CLI and the app know every task).
 
 
 def to_query(config) -> dict[str, str]:

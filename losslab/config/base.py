@@ -89,10 +89,17 @@ def check_points(points, columns: int, few_key: str, shape_key: str) -> None:
             raise Problem(shape_key, got=repr(p)[:60])
 
 
+CONFIGS: dict = {}  # task → config class: every config class registers itself by its task when defined
+
+
 class _Config:
     """Shared behaviour: JSON round-trip, replacement with re-validation, loss checks."""
 
     task: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        CONFIGS[cls.task] = cls  # a lab's module declares its config once; links, the store and the CLI read it
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

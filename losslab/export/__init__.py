@@ -23,14 +23,18 @@ class Part:
 
 
 def parts(config, run_id: str = "", lang: str | None = None) -> list[Part]:
-    from . import binary, mnist, regression, study
+    import importlib
 
-    writer = {"regression": regression, "binary": binary, "mnist": mnist, "study": study}.get(config.task)
-    if writer is None:
+    from ..labs import LABS
+
+    lab = LABS.get(config.task)
+    name = "study" if config.task == "study" else lab.export if lab else None  # the lab says which writer is its own
+    if name is None:
         raise Problem("code.no_lab", task=config.task)
+    writer = importlib.import_module(f"{__name__}.{name}")
     head = Part(t("code.title", lang, run=run_id or "—", lab=t("nav." + config.task, lang)),
                 "import math\n\nimport torch\nimport torch.nn as nn\nimport torch.nn.functional as F"
-                + ("\nfrom torchvision import datasets" if config.task in ("mnist", "study") else ""))
+                + ("\nfrom torchvision import datasets" if config.task == "study" or lab and lab.datasets else ""))
     return [head] + writer.parts(config, lang)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..i18n import Problem, t
 from . import Part, loss_part, optimizer_line, schedule_lines
 
-# Each shape as the lab draws it (binary_data._shape), with n points and the generator g.
+# Each shape as the lab draws it (labs.binary._shape), with n points and the generator g.
 SHAPES = {
     "blobs": "centre = torch.tensor([{separation!r} / 2, 0.0])\n"
              "x = {spread!r} * torch.randn(n, 2, generator=g) + torch.where(y[:, None] == 1, centre, -centre)",

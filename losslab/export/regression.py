@@ -53,7 +53,7 @@ def _data(config, lang) -> str:
 def _model(config, lang) -> str:
     code = f"torch.manual_seed({config.seed})  # {t('code.same_start', lang)}\nmodel = nn.Linear(1, 1)"
     if config.init == "l1_line":
-        from ..lab_data import exact_line  # the torch side: the exact MAE line the run started on
+        from ..labs.regression import exact_line  # the torch side: the exact MAE line the run started on
 
         slope, intercept = exact_line(config.replace(loss="mae", loss_param=None)).theta
         code += (f"\n# {t('code.l1_start', lang)}\nwith torch.no_grad():\n"

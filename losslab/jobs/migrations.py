@@ -96,6 +96,9 @@ MIGRATIONS: dict[int, list] = {
         ("add column", "runs", "client", "TEXT"),
         "CREATE INDEX IF NOT EXISTS runs_client ON runs(client, status)",
     ],
+    7: [  # the steps a run will take, as its loop counts them (the pages read it, never derive it)
+        ("add column", "runs", "total_steps", "INTEGER"),
+    ],
 }
 LATEST = max(MIGRATIONS)
 

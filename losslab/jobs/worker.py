@@ -52,6 +52,7 @@ class DbReporter:
         self.resume_step, self.last_resume = 0, time.monotonic()
         self.last_flush = self.last_check = time.monotonic()
         self.metrics_committed = False
+        self.total_steps: int | None = None
         self.stop_flag = False
         self.orphaned = False
         self.deadline, self.over_budget = time.monotonic() + max_run_seconds(), False
@@ -75,6 +76,7 @@ class DbReporter:
         self.flush()  # with every row up to this step, in one transaction
 
     def progress(self, step, total):
+        self.total_steps = total  # stored with the next flush: the pages show "step k of total" from it
         if not self.metrics_committed and self.rows:  # the first step at once: the chart starts moving
             self.flush()
             self.metrics_committed = True
@@ -94,7 +96,8 @@ class DbReporter:
                     c.executemany("INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)", self.checkpoints)
                     if self.resume_state:
                         c.execute("INSERT OR REPLACE INTO resume VALUES (?, ?, ?)", self.resume_state)
-                    c.execute("UPDATE runs SET version = version + 1 WHERE id = ?", (self.run_id,))
+                    c.execute("UPDATE runs SET version = version + 1, total_steps = COALESCE(?, total_steps) WHERE id = ?",
+                              (self.total_steps, self.run_id))
             except self.conn.errors:
                 raise RunGone() from None  # foreign key: the run row was deleted
             self.rows, self.snaps, self.checkpoints, self.resume_state = [], [], [], None
@@ -149,22 +152,21 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
     from ..config import config_from_json
     from ..datasets import DataError
     from ..i18n import Problem
+    from ..labs import LABS
     from ..runner import run
 
     reporter = DbReporter(conn, run_id, token, parent_pid)
     try:
         config = config_from_json(config_json)
-        if config.task == "slice":
-            result = _slice(conn, config, reporter)
-        else:
-            saved = conn.execute("SELECT step, state FROM resume WHERE run = ?", (run_id,)).fetchone()
-            state = None
-            if saved is not None and config.task in ("regression", "mnist", "binary"):
-                from ..resume import unpack
+        saved = conn.execute("SELECT step, state FROM resume WHERE run = ?", (run_id,)).fetchone()
+        state = None
+        if saved is not None and config.task in LABS and LABS[config.task].resumable:
+            from ..resume import unpack
 
-                state = unpack(saved[1])
-                reporter.resume_step = saved[0]
-            result = run(config, reporter, reporter.should_stop, resume_state=state)
+            state = unpack(saved[1])
+            reporter.resume_step = saved[0]
+        result = run(config, reporter, reporter.should_stop, resume_state=state,
+                     checkpoints=lambda source: _checkpoints(conn, source))
         reporter.flush()
         status = "interrupted" if reporter.orphaned else result.status
         error = INTERRUPTED_MESSAGE if reporter.orphaned else None
@@ -194,20 +196,13 @@ def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | N
         return "failed"
 
 
-def _slice(conn, config, reporter):
-    """A landscape slice reads its MNIST run's config and weight trajectory from the store."""
-    from ..config import config_from_json
-    from ..i18n import Problem
-    from ..slices import run_slice, trajectory
-
-    row = conn.execute("SELECT task, config FROM runs WHERE id = ?", (config.run,)).fetchone()
-    if row is None or row[0] != "mnist":
-        raise Problem("error.slice_source", run=repr(config.run))
-    points = conn.execute("SELECT step, weights FROM checkpoints WHERE run = ? ORDER BY step", (config.run,)).fetchall()
-    if len(points) < 3:
-        raise Problem("error.slice_checkpoints", run=repr(config.run))
-    return run_slice(config, config_from_json(row[1]), [p[0] for p in points], trajectory([p[1] for p in points]),
-                     reporter, reporter.should_stop)
+def _checkpoints(conn, run_id: str):
+    """A landscape slice's source: its MNIST run's task, config and weight trajectory, from the store."""
+    row = conn.execute("SELECT task, config FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        return None
+    points = conn.execute("SELECT step, weights FROM checkpoints WHERE run = ? ORDER BY step", (run_id,)).fetchall()
+    return row[0], row[1], [tuple(p) for p in points]
 
 
 def _flush_quietly(reporter):

@@ -9,7 +9,7 @@ import functools
 import streamlit as st
 
 from ..export import for_run
-from ..i18n import current, t
+from ..i18n import Problem, current, t
 from ..jobs.housekeeping import JobError
 from .session import admin_token, owner, service
 
@@ -26,7 +26,7 @@ def as_code(runs: list[dict]) -> None:
             try:
                 name, text = _program(run["id"], token, admin, lang, False)
                 nb_name, nb = _program(run["id"], token, admin, lang, True)
-            except JobError as exc:  # another student's run, a run gone, an upload gone: one sentence
+            except (JobError, Problem) as exc:  # another student's run, a run gone, a lab without an export: one sentence
                 st.info(str(exc))
                 continue
             st.caption(t("code.as_code_hint"))

@@ -37,7 +37,7 @@ def render(runs: list[dict]) -> None:
     names = [run_name(LOSSES[c.loss], c.loss_param) for c in configs]
     data = {r["id"]: series(r["id"], r.get("version")) for r in runs}  # first: the status lines read the step it reached
     for run, cfg, name in zip(runs, configs, names):
-        status_line(run, cfg.epochs * _steps_per_epoch(run), title=name if multi else None, step=last_step(run["id"]))
+        status_line(run, title=name if multi else None, step=last_step(run["id"]))
         if run["status"] == "diverged" and cfg.loss == "bce":
             st.info(t("binary.naive_diverged", step=number(run.get("diverged_at") or 0)))
     stop_button(runs, key="bin_stop")
@@ -96,16 +96,6 @@ def _plane(runs, configs, names) -> None:
                          step=number(step), n=len(snap.get("top", []))))
     if configs[0].loss in MARGIN_LOSSES:
         st.caption(t("binary.margin_caption"))
-
-
-def _steps_per_epoch(run: dict) -> int:
-    """Points per epoch over the batch size (0 = one full batch), from the stored points snapshot."""
-    batch = run["config"].get("batch_size") or 0
-    if not batch:
-        return 1
-    found = latest(run, "points")
-    n = len(found[1]["train"]) if found else batch
-    return -(-n // batch)
 
 
 def _pct(values) -> str:

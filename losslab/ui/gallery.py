@@ -11,6 +11,7 @@ import streamlit as st
 from ..config import config_from_dict
 from ..figures import lessons as fig
 from ..i18n import t
+from ..labs import LABS
 from ..lessons import Lesson
 from ..losses import LOSSES, run_name
 from ..series import downsample
@@ -22,8 +23,6 @@ from .session import service
 
 MAX_POINTS = 20_000
 POLL_SECONDS = 3.0  # the lecturer's gallery: a forty-run figure, refreshed less often than the histogram
-CURVE = {"regression": ("train/mse", True), "binary": ("train/loss", True), "mnist": ("test/accuracy", False)}
-Y_TITLE = {"regression": "lesson.curve_mse", "binary": "lesson.curve_loss"}
 
 
 def histogram(lesson: Lesson, key: str) -> list[int]:
@@ -42,7 +41,7 @@ def histogram(lesson: Lesson, key: str) -> list[int]:
 def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str]]:
     """Every run of the lesson as the gallery draws it, and the loss names (the groups)."""
     budget = max(4, MAX_POINTS // max(1, len(runs)))
-    key, _ = CURVE[lesson.task]
+    curve = LABS[lesson.task].curve  # (series key, log axis, axis title) the gallery draws, if any
     groups: list[str] = []
     out = []
     for run in runs:
@@ -51,12 +50,12 @@ def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str
         if name not in groups:
             groups.append(name)
         data = series(run["id"], run.get("version"))
-        steps, values = downsample(*data.get(key, ([], [])), budget)
+        steps, values = downsample(*data.get(curve[0], ([], [])), budget) if curve else ([], [])
         accuracy = data.get("test/accuracy", ([], []))[1]
         item = {"id": run["id"], "group": groups.index(name), "steps": steps, "values": values,
                 "lecturer": run["lecturer"], "status": run["status"],
                 "accuracy": 100 * accuracy[-1] if accuracy else None}
-        if lesson.task == "regression":
+        if LABS[lesson.task].gallery == "lines":
             snap = latest(run, "line")
             if snap:
                 item["slope"], item["intercept"] = snap[1]["slope"], snap[1]["intercept"]
@@ -87,14 +86,15 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
             return
         names = dict(lecturer=t("lesson.lecturer"))
         st.caption(t("lesson.gallery_caption", n=len(runs), students=sum(not r["lecturer"] for r in runs)))
-        key, log_y = CURVE[lesson.task]
+        lab = LABS[lesson.task]
         points = sum(len(r["steps"]) for r in runs)
-        if lesson.task in ("regression", "binary"):
+        if lab.curve:
+            _, log_y, y_title = lab.curve
             chart(shared_figure(("gallery_curves", lesson.id), version, lambda: fig.gallery_curves(
                       runs, groups, title=t("lesson.gallery_curves"), x_title=t("figure.step"),
-                      y_title=t(Y_TITLE[lesson.task]), log_y=log_y, **names), live=is_live(all_runs)),
+                      y_title=t(y_title), log_y=log_y, **names), live=is_live(all_runs)),
                   "ls_gallery_curves", t("lesson.gallery_summary", n=len(runs), points=points))
-        if lesson.task == "regression":
+        if lab.gallery == "lines":
             cfg = lesson.config
             xs, ys, _, _ = _data(cfg.to_json())
             lines = [r for r in runs if "slope" in r]
@@ -102,7 +102,7 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
                       xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"), **_axes(cfg),
                       **names), live=is_live(all_runs)),
                   "ls_gallery_lines", t("lesson.lines_summary", n=len(lines)))
-        else:
+        elif lab.gallery == "accuracy":
             done = [r for r in runs if r["accuracy"] is not None]
             chart(shared_figure(("gallery_strip", lesson.id), version, lambda: fig.accuracy_strip(
                       done, groups, title=t("lesson.gallery_accuracy"), x_title=t("table.loss"),

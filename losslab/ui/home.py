@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..i18n import t
+from ..labs import ordered
 from .live import STATUS_ICONS
 from .pages import PAGES, run_link
 from .runs import describe
@@ -26,7 +27,7 @@ def loop_picture() -> None:
 
 def lab_cards() -> None:
     st.header(t("home.labs"))
-    cards = ["regression", "binary", "mnist", "lesson", "explorer"]
+    cards = [lab.task for lab in ordered() if lab.card] + ["lesson", "explorer"]
     for col, key in zip(st.columns(len(cards)), cards):
         page = PAGES[key]
         with col.container(border=True):

@@ -15,7 +15,7 @@ from ..jobs.store import ACTIVE_STATUSES
 from ..figures import landscape as fig
 from ..i18n import number, t
 from ..losses import LOSSES, run_name
-from ..training import initial_line, regression_points
+from ..labs.regression import initial_line, regression_points
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import path, start_runs

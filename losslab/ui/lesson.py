@@ -12,15 +12,12 @@ from ..i18n import Problem, t
 from ..jobs.service import JobError
 from ..lessons import Lesson
 from ..losses import LOSSES, run_name
-from . import binary, mnist, regression
 from .controls import widgets
 from .gallery import gallery, histogram
 from .pages import path
 from .session import client, is_admin, owner, service
 
-# Each lab's live view; a lesson opens the one of its config's task.
-SHOW = {"regression": regression.show, "binary": binary.show, "mnist": mnist.show}
-PREVIEW = {"regression": regression.preview}
+from .lab_view import view_of  # each lab's live view; a lesson opens the one of its config's task
 
 
 def page() -> None:
@@ -59,7 +56,7 @@ def view(lesson: Lesson) -> None:
             show_runs(lesson, mine)
         else:
             st.info(t("lesson.before_start"))
-            preview = PREVIEW.get(lesson.task)
+            preview = getattr(view_of(lesson.task), "preview", None)
             if preview is not None and changes is not None:
                 preview(lesson.configs(changes)[0])
         if lesson.question and (answered or lecturer):
@@ -116,7 +113,7 @@ def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int 
     locked = bool(lesson.question) and choice is None and not lecturer
     label = t("lesson.start_again") if answer is not None else t("lesson.start_answer") if lesson.question and not lecturer \
         else t("live.start")
-    ready = lesson.task != "mnist" or mnist.data_ready()
+    ready = getattr(view_of(lesson.task), "data_ready", lambda: True)()
     if st.button(label, type="primary", disabled=locked or changes is None or not ready, key=f"ls_{lesson.id}_start",
                  width="stretch"):
         try:
@@ -137,15 +134,16 @@ def my_runs(lesson: Lesson) -> list[str]:
 
 
 def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
-    if lesson.task == "mnist" and len(run_ids) > 1:
-        # The MNIST view shows one run in full: pick which (the gallery compares them all).
+    view = view_of(lesson.task)
+    if getattr(view, "SHOWS_ONE_RUN", False) and len(run_ids) > 1:
+        # A view of one run in full (MNIST's): pick which (the gallery compares them all).
         runs = service().runs_by_id(run_ids)
         names = [run_name(LOSSES[r["config"]["loss"]], r["config"].get("loss_param")) for r in runs]
         i = st.radio(t("lesson.which_run"), range(len(runs)), format_func=lambda k: names[k], horizontal=True,
                      key=f"ls_{lesson.id}_shown")
-        SHOW["mnist"]([run_ids[i]])
+        view.show([run_ids[i]])
         return
-    SHOW[lesson.task](run_ids)
+    view.show(run_ids)
 
 
 def outcome(lesson: Lesson, answer: int | None) -> None:

@@ -156,7 +156,9 @@ def last_step(run_id: str) -> int:
 def status_line(run: dict, total_steps: int | None = None, title: str | None = None,
                 step: int | None = None) -> None:
     """The run's state in one line. `step`: the caller already fetched the run's series this
-    rerun (last_step); without it the line fetches the new rows itself."""
+    rerun (last_step); without it the line fetches the new rows itself. `total_steps`: the run
+    row's own (its loop stored it), unless the caller counts differently (a study's epochs)."""
+    total_steps = total_steps or run.get("total_steps")
     icon = STATUS_ICONS.get(run["status"], "")
     text = (f"**{title}** · " if title else "") + f"{icon} **{t('status.' + run['status'])}**"
     if run["status"] == "queued":

@@ -33,7 +33,7 @@ def render(runs: list[dict]) -> None:
     cfg = config_from_dict(run["config"])
     version = run.get("version")
     data = series(run["id"], version)
-    status_line(run, cfg.epochs * cfg.steps_per_epoch, step=last_step(run["id"]))
+    status_line(run, step=last_step(run["id"]))
     stop_button(runs, key="mn_stop")
     c1, c2 = st.columns(2)
     with c1:
@@ -49,7 +49,7 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("mn_loss", run["id"], log_y), version, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
                   title=t("figure.loss_while_training"), markers=diverged), live=is_live(runs)), "mn_loss_chart",
-              summaries.loss_curves(curves, cfg.epochs * cfg.steps_per_epoch), lambda: summaries.curve_rows(curves))
+              summaries.loss_curves(curves, run.get("total_steps")), lambda: summaries.curve_rows(curves))
         st.caption(t("truth.mnist_no_minimum"))
     with c2:
         if "test/accuracy" in data:
@@ -116,6 +116,9 @@ def calibration_view(run: dict) -> None:
                        t("mnist.after", t=f"{c['temperature']:.2f}"): fmt(c["after"][key])}
                       for name, key in (("ECE", "ece"), ("NLL", "nll"), ("Brier", "brier"),
                                         (t("mnist.test_accuracy"), "accuracy"))], hide_index=True)
+
+
+SHOWS_ONE_RUN = True  # one run in full: a lesson comparing losses lets the student pick which
 
 
 def show(run_ids: list[str]) -> None:

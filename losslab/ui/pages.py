@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from ..i18n import t
+from ..labs import ordered
 
 APP_DIR = Path(__file__).resolve().parents[2]
 
@@ -28,17 +29,16 @@ class PageSpec:
 
 PAGES = {
     "home": PageSpec("app_pages/home.py", "nav.home", "🏠", ""),
-    "regression": PageSpec("app_pages/regression.py", "nav.regression", "📈", "regression"),
-    "binary": PageSpec("app_pages/binary.py", "nav.binary", "🎯", "binary"),
-    "mnist": PageSpec("app_pages/mnist.py", "nav.mnist", "🔢", "mnist"),
+    # every lab, from the lab registry: app_pages/<task>.py, titled nav.<task>, at /<task>
+    **{lab.task: PageSpec(f"app_pages/{lab.task}.py", f"nav.{lab.task}", lab.icon, lab.task) for lab in ordered()},
     "study": PageSpec("app_pages/study.py", "nav.study", "🧪", "study"),
     "lesson": PageSpec("app_pages/lesson.py", "nav.lesson", "🎓", "lesson"),
     "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
     "runs": PageSpec("app_pages/runs.py", "nav.runs", "🗂️", "runs"),
     "admin": PageSpec("app_pages/admin.py", "nav.admin", "🧑‍🏫", "admin"),
 }
-# A run opens in the lab of its task.
-LAB_OF_TASK = {"regression": "regression", "binary": "binary", "mnist": "mnist", "study": "study", "slice": "mnist"}
+# A run opens in the lab of its task (a study on its page; a landscape slice under its MNIST run).
+LAB_OF_TASK = {**{lab.task: lab.task for lab in ordered()}, "study": "study", "slice": "mnist"}
 
 
 def navigation(embedded: bool = False):

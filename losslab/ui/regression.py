@@ -9,7 +9,7 @@ import streamlit as st
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict, config_from_json
 from ..losses import LOSSES, unit_of
-from ..training import exact_line, initial_line, regression_points
+from ..labs.regression import exact_line, initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from . import landscape
@@ -42,7 +42,7 @@ def render(runs: list[dict]) -> None:
     data_by_run = {run["id"]: series(run["id"], run.get("version")) for run in runs}
     labels = names(configs)
     for run, cfg, name in zip(runs, configs, labels):
-        status_line(run, cfg.epochs, title=name if multi else None, step=last_step(run["id"]))
+        status_line(run, title=name if multi else None, step=last_step(run["id"]))
     stop_button(runs, key="reg_stop")
 
     c1, c2 = st.columns([1, 1])

@@ -10,6 +10,7 @@ import streamlit as st
 
 from .. import figures
 from ..jobs.service import JobError
+from ..labs import LABS
 from ..losses import LOSSES
 from ..i18n import t
 from ..figures import summaries
@@ -41,10 +42,9 @@ def describe(r: dict) -> dict:
         loss = ", ".join(str(LOSSES[n].label) if n in LOSSES else n for n in c.get("losses", []))
         result = t("table.study_result", done=r["final"].get("cells_done", 0), total=r["final"].get("cells", "?")) \
             if r["final"] else "–"
-    else:
-        main = r["final"].get("test/accuracy") if r["task"] == "mnist" else r["final"].get("final/mse")
-        result = (t("table.accuracy_result", acc=f"{100 * main:.2f}") if r["task"] == "mnist"
-                  else t("table.mse_result", mse=fmt(main))) if main else "–"
+    else:  # a lab's run: its lab says which final number sums it up
+        said = LABS[r["task"]].result(r["final"] or {}) if r["task"] in LABS else None
+        result = t(said[0], **{k: fmt(v) for k, v in said[1].items()}) if said else "–"
     return {t("table.run"): r["id"], t("table.task"): t(f"nav.{r['task']}"),
             t("table.status"): f"{STATUS_ICONS.get(r['status'], '')} {t('status.' + r['status'])}",
             t("table.loss"): loss, t("table.optimizer"): c.get("optimizer"), t("table.lr"): c.get("lr"),

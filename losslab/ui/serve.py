@@ -125,7 +125,7 @@ def warm_pages() -> None:
             importlib.import_module(info.name)
     # The preview draws the loss's exact line: torch.func's Hessian imports its decompositions on first use
     from ..config import RegressionConfig
-    from ..lab_data import exact_line
+    from ..labs.regression import exact_line
 
     exact_line(RegressionConfig(loss="huber"))
 
