@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import os
 import time
 from pathlib import Path
@@ -59,15 +60,39 @@ def real_mnist(real_mnist_dir, monkeypatch):
     datasets.mnist_tensors.cache_clear()
 
 
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02):
-    """Poll until predicate() is truthy and return its value; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02, *, what=None):
+    """The one wait of the test suite: poll until predicate() is truthy and return its value.
+
+    After `timeout` seconds it fails saying what was awaited: `what` (a sentence, or a callable
+    giving one at that moment), else the predicate's own source line, and its last value."""
+    deadline, value = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not reached in {timeout} s")
+    awaited = what() if callable(what) else what or _source_of(predicate)
+    raise AssertionError(f"not reached in {timeout} s: {awaited} (last value {value!r:.300})")
+
+
+def _source_of(fn) -> str:
+    """`fn`'s first source line and where it is, e.g. "wait_for(lambda: ...) (tests/test_jobs.py:24)"."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return repr(fn)
+    path = Path(code.co_filename)
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return f"{linecache.getline(code.co_filename, code.co_firstlineno).strip()} ({where}:{code.co_firstlineno})"
+
+
+@pytest.fixture
+def float64():
+    """torch's default dtype is float64 for the test and back to what it was after it, so that
+    differences are the formulas', not rounding's (`pytestmark = pytest.mark.usefixtures("float64")`)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 @pytest.fixture

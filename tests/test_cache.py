@@ -7,6 +7,7 @@ import time
 import pytest
 
 from losslab.ui.cache import SharedCache
+from tests.conftest import wait_for
 
 
 def _together(n, fn):
@@ -60,11 +61,16 @@ def test_a_failed_build_lets_the_next_session_build():
 
 
 def test_a_stuck_build_does_not_hold_the_others_forever(monkeypatch):
-    cache, release = SharedCache(8), threading.Event()
+    cache, building, release = SharedCache(8), threading.Event(), threading.Event()
     monkeypatch.setattr(SharedCache, "WAIT", 0.2)
-    stuck = threading.Thread(target=lambda: cache.get("k", 1, lambda old: release.wait(10) and "late"))
+
+    def stuck_build(old):
+        building.set()
+        return release.wait(10) and "late"
+
+    stuck = threading.Thread(target=lambda: cache.get("k", 1, stuck_build))
     stuck.start()
-    time.sleep(0.05)
+    wait_for(building.is_set, 10, what="the stuck build to have begun (so the next session finds it building)")
     assert cache.get("k", 1, lambda old: "own") == "own"
     release.set()
     stuck.join(10)

@@ -10,13 +10,7 @@ import torch
 
 from losslab.losses import LOSSES, losses_for
 
-
-@pytest.fixture(autouse=True)
-def float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("float64")  # tests/conftest.py: float64 default dtype, restored after
 
 
 def logits(seed=0, n=32, k=10):

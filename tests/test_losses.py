@@ -8,15 +8,7 @@ import torch
 
 from losslab.losses import LOSSES, TASKS, losses_for
 
-
-
-@pytest.fixture(autouse=True)
-def float64():
-    # Compare in float64 so that differences are the formulas', not rounding's.
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("float64")  # tests/conftest.py: float64 default dtype, restored after
 
 
 def _inputs(loss, seed=0):

@@ -8,13 +8,7 @@ import torch
 
 from losslab.losses import LOSSES
 
-
-@pytest.fixture(autouse=True)
-def float64():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("float64")  # tests/conftest.py: float64 default dtype, restored after
 
 
 R = torch.linspace(-20, 20, 81, dtype=torch.float64)

@@ -8,13 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from losslab.replicas import wait_healthy
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 
 CHROMIUM = os.environ.get("LOSSLAB_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -116,29 +115,35 @@ def shot(page, name: str) -> Path:
 
 
 def wait_idle(page, timeout: float = 30.0) -> None:
-    """Wait until Streamlit finished the current script run (its status widget disappears)."""
+    """Wait until Streamlit finished the current script run (its status widget disappears).
+    (Not Playwright's expect: with a run live the page reruns every moment, and expect, polling
+    at most once a second once it backs off, can miss the short idle spells that this check,
+    run on every animation frame, sees.)"""
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_function("""() => !document.querySelector("[data-testid='stStatusWidget']")""",
                            timeout=timeout * 1000)
 
 
-
 def click_when_ready(page, locator, timeout: float = 30.0) -> None:
     """Click a button once the rerun its last input started has drawn it: exactly one of it
     (mid-rerun Streamlit shows the stale copy beside the new one), enabled, and the script
-    idle, seen twice in a row. wait_idle alone can return before that rerun has even begun."""
+    idle, seen twice in a row. wait_idle alone can return before that rerun has even begun.
+    (Not Playwright's expect: it checks one condition at a time and never twice in a row.)"""
     from playwright.sync_api import Error
-    deadline, seen = time.monotonic() + timeout, 0
-    while seen < 2:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{locator} never became one enabled button (count {locator.count()})")
+    seen = 0
+
+    def settled() -> bool:
+        nonlocal seen
         try:
             ok = (locator.count() == 1 and locator.is_enabled(timeout=1000)
                   and not page.query_selector("[data-testid='stStatusWidget']"))
         except Error:  # two copies between count() and is_enabled(): look again
             ok = False
         seen = seen + 1 if ok else 0
-        time.sleep(0.25)
+        return seen >= 2
+
+    wait_for(settled, timeout, 0.25,
+             what=lambda: f"{locator} as one enabled button, the script idle, twice in a row (count {locator.count()})")
     locator.click()
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.conftest import wait_for
 from tests.e2e.conftest import shot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +22,11 @@ def status(page) -> tuple[str, int]:
 
 
 def wait_status(page, want, timeout=60.0) -> tuple[str, int]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        s = status(page)
-        if s[0] in want:
-            return s
-        time.sleep(0.25)
-    raise AssertionError(f"status never became {want}; last {status(page)}")
+    """The run's status line once it says one of `want` (the page shows one run's line)."""
+    line = re.compile(rf"({'|'.join(sorted(want))})\b.*?step ([\d,]+) of ([\d,]+)")
+    expect(page.locator("[data-testid='stMain']"), f"status never became {want}").to_contain_text(
+        line, use_inner_text=True, timeout=timeout * 1000)
+    return status(page)
 
 
 def last_plotted_step(page, title: str) -> int:
@@ -42,13 +41,8 @@ def last_plotted_step(page, title: str) -> int:
 
 
 def wait_plotted(page, title: str, above: int, timeout: float = 15.0) -> int:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        step = last_plotted_step(page, title)
-        if step > above:
-            return step
-        time.sleep(0.25)
-    raise AssertionError(f"chart {title!r} stayed at step {last_plotted_step(page, title)}")
+    return wait_for(lambda: (step := last_plotted_step(page, title)) > above and step, timeout, 0.25,
+                    what=lambda: f"chart {title!r} past step {above} (at {last_plotted_step(page, title)})")
 
 
 def test_regression_run_start_live_stop_and_reopen(server, page):
@@ -103,9 +97,8 @@ def test_compare_losses_with_outliers(server, page):
     page.get_by_text("Compare losses on the same data").click()
     page.get_by_role("button", name="Compare").click()
     page.wait_for_url(re.compile(r"run=[^&]+(,|%2C)[^&]+(,|%2C)"))
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and page.inner_text("[data-testid='stMain']").count("completed") < 3:
-        time.sleep(0.5)
+    expect(page.locator("[data-testid='stMain']"), "three runs completed").to_contain_text(
+        re.compile(r"completed(.*?completed){2}", re.DOTALL), use_inner_text=True, timeout=90_000)
     page.wait_for_timeout(1500)
     assert page.inner_text("[data-testid='stMain']").count("completed") >= 3
     shot(page, "regression-compare")
@@ -182,10 +175,9 @@ def test_landscape_appears_mid_run_and_its_path_grows(server, page):
     page.wait_for_url(re.compile(r"run="))
     wait_status(page, {"running"})
     page.get_by_text("Loss landscape of Huber").first.wait_for(timeout=20_000)
-    deadline = time.monotonic() + 20
     first = path_points(page)
-    while path_points(page) <= max(first, 1) and time.monotonic() < deadline:
-        time.sleep(0.25)
+    wait_for(lambda: path_points(page) > max(first, 1), 20, 0.25,
+             what=lambda: f"the path past {max(first, 1)} points (at {path_points(page)})")
     assert wait_status(page, {"running"})[0] == "running"  # still mid-run
     assert path_points(page) > max(first, 1)
     page.get_by_text("Loss landscape of Huber").first.scroll_into_view_if_needed()
@@ -211,9 +203,7 @@ def test_binary_boundary_moves_live_and_three_losses_compare(server, page):
     wait_status(page, {"running"})
     page.get_by_text("P(class 1) and the boundary").first.wait_for(timeout=20_000)
     first = heatmap_signature(page)
-    deadline = time.monotonic() + 15
-    while heatmap_signature(page) in ("", first) and time.monotonic() < deadline:
-        time.sleep(0.3)
+    wait_for(lambda: heatmap_signature(page) not in ("", first), 15, 0.3, what="the heatmap to change")
     assert heatmap_signature(page) not in ("", first)  # the boundary moved between two polls
     shot(page, "binary-lab-running")
     page.get_by_role("button", name="⏹ Stop").click()

@@ -5,9 +5,9 @@ pseudo-locale 40 % longer than English still fits the sidebar's table."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot, wait_idle
 
@@ -21,14 +21,13 @@ def ko_status(page):
     return (m.group(1), int(m.group(2).replace(",", ""))) if m else ("", -1)
 
 
-def wait_for(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError("condition not reached")
+def wait_ko_status(page, state, timeout=60.0):
+    """Wait until the run's status line (one run on the page) says `state`; KO_STATUS in the page's
+    own regex engine, whose \\b knows no Hangul: "not followed by a word character" says it instead."""
+    line = re.compile(rf"{state}(?![\w가-힣]).*?[\d,]+ / [\d,]+ 스텝")
+    expect(page.locator("[data-testid='stMain']"), f"the status line never said {state}").to_contain_text(
+        line, use_inner_text=True, timeout=timeout * 1000)
+    return ko_status(page)
 
 
 @pytest.fixture
@@ -49,9 +48,9 @@ def test_a_korean_browser_gets_korean_and_a_run_completes(server, korean_page):
     assert "lang=ko" in page.url  # the choice is written to the link
     page.get_by_role("button", name="▶ 시작").click()
     page.wait_for_url(re.compile(r"run="))
-    wait_for(lambda: ko_status(page)[0] == "실행 중")
+    wait_ko_status(page, "실행 중")
     shot(page, "regression-lab-ko")
-    state = wait_for(lambda: ko_status(page)[0] == "완료" and ko_status(page), timeout=60)
+    state = wait_ko_status(page, "완료", timeout=60)
     assert state == ("완료", 3000)
     assert "학습 중 손실" in page.evaluate("() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
                                       ".map(e => e.layout.title.text).join('|')")

@@ -5,9 +5,9 @@ and each student sees the outcome next to their prediction. Embedded, the page h
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server, click_when_ready, shot, wait_idle
 
@@ -34,13 +34,11 @@ def _main_text(page) -> str:
 
 
 def _wait_text(page, needle, timeout=60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = _main_text(page)
-        if (needle.search(text) if isinstance(needle, re.Pattern) else needle in text):
-            return text
-        time.sleep(0.3)
-    raise AssertionError(f"{needle!r} never appeared; page says: {_main_text(page)[:600]}")
+    """The main area's text once it has `needle` (a string, matched exactly as written, or a regex)."""
+    pattern = needle if isinstance(needle, re.Pattern) else re.compile(re.escape(needle))
+    expect(page.locator("[data-testid='stMain']"), f"{needle!r} never appeared").to_contain_text(
+        pattern, use_inner_text=True, timeout=timeout * 1000)
+    return _main_text(page)
 
 
 def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, browser):

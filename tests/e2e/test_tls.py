@@ -8,12 +8,11 @@ import shutil
 import ssl
 import subprocess
 import sys
-import time
 
 import pytest
 
 from losslab.replicas import wait_healthy
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.e2e
@@ -54,11 +53,13 @@ def test_over_https_every_cookie_is_secure(https_url, browser):
     page = ctx.new_page()
     page.goto(https_url + "/")
     page.wait_for_function("() => document.body.innerText.includes('see how loss functions behave')", timeout=60_000)
-    deadline = time.monotonic() + 20
-    cookies = {}
-    while time.monotonic() < deadline and not {"losslab_owner", "LOSSLAB_SERVER"} <= set(cookies):
+
+    def both_cookies():
         cookies = {c["name"]: c for c in ctx.cookies()}
-        time.sleep(0.2)
+        return {"losslab_owner", "LOSSLAB_SERVER"} <= set(cookies) and cookies
+
+    cookies = wait_for(both_cookies, 20, 0.2,
+                       what=lambda: f"the owner and sticky cookies (have {[c['name'] for c in ctx.cookies()]})")
     assert cookies["losslab_owner"]["secure"] and cookies["LOSSLAB_SERVER"]["secure"], cookies
     assert cookies["LOSSLAB_SERVER"]["httpOnly"]
     ctx.close()
