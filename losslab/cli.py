@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional
 
-from . import fields
+from . import fields, settings
 from .config import CONFIGS
 from .labs import LABS  # every lab's module: its config joins CONFIGS, so `train <lab>` exists
 
@@ -35,25 +34,23 @@ def _config_from_args(cls, args):
     return cls(**values)
 
 
+# Our three serve options, each the command-line form of a setting (same range, same sentence).
+SERVE_OPTIONS = {"--servers": "LOSSLAB_SERVERS", "--port": "LOSSLAB_PORT", "--base-path": "LOSSLAB_BASE_PATH"}
+
+
 def _serve_options(args: list[str]) -> tuple[list[str], int, int, str]:
     """--servers N (or LOSSLAB_SERVERS), --port P and --base-path B for the replicated service;
-    everything else goes to Streamlit unchanged."""
-    servers = int(os.environ.get("LOSSLAB_SERVERS", "1") or 1)
-    port, base, rest = int(os.environ.get("LOSSLAB_PORT", "8501")), os.environ.get("LOSSLAB_BASE_PATH", "losslab"), []
+    everything else goes to Streamlit unchanged. A bad value raises its setting's one sentence."""
+    values, rest = {setting: settings.get(setting) for setting in SERVE_OPTIONS.values()}, []
     it = iter(args)
     for a in it:
         name, _, value = a.partition("=")
-        if name in ("--servers", "--port", "--base-path"):
+        if name in SERVE_OPTIONS:
             value = value or next(it, "")
-            if name == "--servers":
-                servers = int(value)
-            elif name == "--port":
-                port = int(value)
-            else:
-                base = value
+            values[SERVE_OPTIONS[name]] = settings.parse(SERVE_OPTIONS[name], value, label=name)
         else:
             rest.append(a)
-    return rest, max(1, servers), port, base
+    return rest, values["LOSSLAB_SERVERS"], values["LOSSLAB_PORT"], values["LOSSLAB_BASE_PATH"]
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -86,13 +83,21 @@ def _build_parser() -> argparse.ArgumentParser:
                                  "--servers N: N processes behind HAProxy at --port P under --base-path /losslab/")
     sub.add_parser("proxy", help="only HAProxy, at --port P under --base-path B, in front of web replicas "
                                  "given as HOST:PORT (deploy/compose.yaml)")
+    sub.add_parser("settings", help="the LOSSLAB_* environment variables: default, allowed values, what each "
+                                    "does (the README's table, in Markdown)")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] in (["serve"], ["proxy"]):
+        try:  # a service starts only on good settings: a bad one is one sentence, before anything starts
+            settings.check_all()
+            rest, servers, port, base = _serve_options(argv[1:])
+        except ValueError as exc:
+            print(f"losslab: {exc}", file=sys.stderr)
+            return 2
     if argv[:1] == ["serve"]:  # everything after `serve` belongs to Streamlit, but for our three options
-        rest, servers, port, base = _serve_options(argv[1:])
         if servers > 1:
             from .replicas import main as replicated
 
@@ -101,11 +106,13 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         return serve(rest)
     if argv[:1] == ["proxy"]:  # the proxy alone, for replicas on other hosts or containers
-        rest, _, port, base = _serve_options(argv[1:])
         from .replicas import proxy_main
 
         return proxy_main(port, base, rest)
     args = _build_parser().parse_args(argv)
+    if args.command == "settings":
+        print(settings.markdown_table())
+        return 0
     try:
         if args.command == "train":
             return _train(args)

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import settings
 from .csvfile import DataError, parse_points_csv  # noqa: F401  (uploads live in csvfile.py)
 
 # The seed's ten people (DESIGN.md): height in cm, weight in kg.
@@ -28,11 +29,7 @@ MNIST_MEAN, MNIST_STD = 0.5, 0.5  # the seed's Normalize((0.5,), (0.5,))
 
 def data_dir() -> Path:
     """Where MNIST lives: $LOSSLAB_DATA_DIR, else the per-user cache folder."""
-    env = os.environ.get("LOSSLAB_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "losslab" / "data"
+    return settings.get("LOSSLAB_DATA_DIR")
 
 
 # --- regression ---------------------------------------------------------------------------

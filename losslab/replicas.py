@@ -19,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from string import Template
 
+from . import settings
 from .jobs.store import home_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,8 +56,8 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
         print("losslab: --servers needs HAProxy (Debian: apt-get install haproxy); "
               "or run one server with `python -m losslab serve`.", file=sys.stderr)
         return 2
-    tls_cert = os.environ.get("LOSSLAB_TLS_CERT") or None
-    if tls_cert and not Path(tls_cert).is_file():
+    tls_cert = settings.get("LOSSLAB_TLS_CERT")
+    if tls_cert and not tls_cert.is_file():
         print(f"losslab: LOSSLAB_TLS_CERT={tls_cert} is not a file: point it at a PEM holding the certificate "
               "and its key, or unset it for plain HTTP.", file=sys.stderr)
         return 2
@@ -70,7 +71,7 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
     # (the image's `-e LOSSLAB_SERVERS=2` made 262 nested servers in 90 s).
     env["LOSSLAB_SERVERS"] = "1"
     # Our HAProxy reaches the replicas over loopback: its X-Forwarded-For entry names the client.
-    env["LOSSLAB_TRUSTED_PROXIES"] = ",".join(p for p in (env.get("LOSSLAB_TRUSTED_PROXIES", ""), "127.0.0.1") if p)
+    env["LOSSLAB_TRUSTED_PROXIES"] = ",".join((*settings.get("LOSSLAB_TRUSTED_PROXIES"), "127.0.0.1"))
     # One cookie secret for every replica: a session's XSRF cookie stays valid whichever serves it.
     env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_urlsafe(32))
     procs = []
@@ -121,7 +122,7 @@ def proxy_main(port: int, base: str, backends: list[str], bind: str = "0.0.0.0")
     if not Path(haproxy).exists():
         print("losslab proxy: HAProxy is not installed (Debian: apt-get install haproxy).", file=sys.stderr)
         return 2
-    tls_cert = os.environ.get("LOSSLAB_TLS_CERT") or None
+    tls_cert = settings.get("LOSSLAB_TLS_CERT")
     config = home_dir() / "haproxy.cfg"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(render_config(port, "/" + base.strip("/"), backends, bind, tls_cert))

@@ -30,6 +30,9 @@ def set_language_source(source: Optional[Callable[[], str]]) -> None:
 
 
 def server_default() -> str:
+    # LOSSLAB_LANG is declared in losslab/settings.py with every other setting but read here: the
+    # settings' bad-value sentences are catalogue entries, so the catalogue sits below the table
+    # and cannot import it. Same rule as its declaration (a test compares): unknown means DEFAULT.
     lang = os.environ.get("LOSSLAB_LANG", DEFAULT).strip().lower()
     return lang if lang in LANGUAGES else DEFAULT
 

@@ -14,6 +14,7 @@ import zlib
 from pathlib import Path
 from typing import Optional, Protocol
 
+from .. import settings
 from ..i18n import Problem
 from .dialect import is_url
 from .pool import PACKAGE_PARENT, default_workers
@@ -158,13 +159,10 @@ class LocalExecutor:
 def make(target):
     """LOSSLAB_EXECUTOR=ray: Ray actors (RAY_ADDRESS) that every replica shares; else the local
     pool, started by the one process holding this home's worker lock (None for the others)."""
-    kind = os.environ.get("LOSSLAB_EXECUTOR", "local").strip().lower()
-    if kind == "ray":
+    if settings.get("LOSSLAB_EXECUTOR") == "ray":  # anything but local or ray: its one sentence
         from .ray_executor import RayExecutor
 
         return RayExecutor(target)
-    if kind not in ("", "local"):
-        raise ValueError(f"LOSSLAB_EXECUTOR={kind!r} is not known: set it to 'local' (the default) or 'ray'")
     return LocalExecutor(target) if _take_worker_lock(local_dir(target)) else None
 
 

@@ -5,9 +5,9 @@ and the service's refusals (one sentence each, in the reader's language)."""
 from __future__ import annotations
 
 import hmac
-import os
 from typing import Optional
 
+from .. import settings
 from ..i18n import Problem
 from . import store
 from .store import FINAL_STATUSES, Transaction, now
@@ -36,7 +36,7 @@ class Housekeeping:
     def is_admin(token: Optional[str]) -> bool:
         """Constant-time, on bytes: a typed token may hold any character (compare_digest refuses
         non-ASCII str and raised a traceback per try)."""
-        admin = os.environ.get("LOSSLAB_ADMIN_TOKEN", "")
+        admin = settings.get("LOSSLAB_ADMIN_TOKEN")
         if not admin or not isinstance(token, str) or not token:
             return False
         return hmac.compare_digest(admin.encode("utf-8"), token.encode("utf-8", "surrogatepass"))

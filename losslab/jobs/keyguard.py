@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-import os
 import time
 from typing import Callable, Iterable, Optional
 
+from .. import settings
 from ..i18n import Problem
 from .housekeeping import Housekeeping
 
@@ -27,11 +27,10 @@ LOOPBACK = "127.0.0.1"  # Streamlit reports no address for a loopback peer
 
 
 @functools.lru_cache(maxsize=8)
-def _trusted(spec: str) -> tuple:
+def _trusted(spec) -> tuple:
+    """The networks of LOSSLAB_TRUSTED_PROXIES' entries (a tuple, as the settings give it) or its text."""
     nets = []
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
+    for part in settings.parse("LOSSLAB_TRUSTED_PROXIES", spec) if isinstance(spec, str) else spec:
         try:
             nets.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
@@ -41,7 +40,7 @@ def _trusted(spec: str) -> tuple:
 
 def trusted_proxies() -> tuple:
     """The networks of LOSSLAB_TRUSTED_PROXIES ("127.0.0.1", "10.0.0.0/8, 192.168.1.5")."""
-    return _trusted(os.environ.get("LOSSLAB_TRUSTED_PROXIES", ""))
+    return _trusted(settings.get("LOSSLAB_TRUSTED_PROXIES"))
 
 
 def _ip(text: str):
@@ -63,21 +62,14 @@ def client_address(peer: Optional[str], forwarded: str = "", trusted: Optional[t
     return str(peer_ip)
 
 
-def _setting(name: str, default: float, low: float) -> float:
-    try:
-        return max(low, float(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
 class KeyGuard:
     """`store`: a JobService (failures shared through its tables); without one, this process's memory."""
 
     def __init__(self, store=None, limit: Optional[int] = None, window: Optional[float] = None,
                  clock: Callable[[], float] = time.time, check: Callable[[str], bool] = Housekeeping.is_admin):
         self.store = store
-        self.limit = int(limit or _setting("LOSSLAB_GUARD_LIMIT", 5, 1))
-        self.window = float(window or _setting("LOSSLAB_GUARD_WINDOW", 60.0, 1.0))
+        self.limit = int(limit or settings.get("LOSSLAB_GUARD_LIMIT"))
+        self.window = float(window or settings.get("LOSSLAB_GUARD_WINDOW"))
         self.clock, self.check = clock, check
         self._memory: dict[str, list] = {}
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .. import settings
+
 
 def default_workers() -> int:
-    try:
-        return max(1, int(os.environ.get("LOSSLAB_WORKERS", 0)) or (os.cpu_count() or 1))
-    except ValueError:
-        return os.cpu_count() or 1
+    return settings.get("LOSSLAB_WORKERS") or (os.cpu_count() or 1)  # 0: one per core
 
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])

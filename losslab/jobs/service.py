@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 import secrets
 import threading
 from pathlib import Path
 from typing import Optional
 
+from .. import settings
 from ..config import config_from_dict
 from ..series import downsample
 from . import executors, store
@@ -30,13 +30,6 @@ class _System:
 
 
 SYSTEM = _System()
-
-
-def env_int(name: str, default: int, low: int = 0) -> int:
-    try:
-        return max(low, int(os.environ.get(name, default)))
-    except ValueError:
-        return default
 
 
 def new_owner_token() -> str:
@@ -68,14 +61,14 @@ class JobService(Housekeeping, Lessons):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
         self.db_path = store.as_target(db_path)  # a SQLite file, or a postgresql:// URL
-        self.max_per_owner = max_per_owner or env_int("LOSSLAB_MAX_RUNS_PER_OWNER", 3, 1)
-        self.keep_per_owner = keep_per_owner or env_int("LOSSLAB_KEEP_RUNS_PER_OWNER", 30, 1)
-        self.retention_hours = retention_hours or env_int("LOSSLAB_RETENTION_HOURS", 72, 1)
+        self.max_per_owner = max_per_owner or settings.get("LOSSLAB_MAX_RUNS_PER_OWNER")
+        self.keep_per_owner = keep_per_owner or settings.get("LOSSLAB_KEEP_RUNS_PER_OWNER")
+        self.retention_hours = retention_hours or settings.get("LOSSLAB_RETENTION_HOURS")
         # Fair share on a class server: a browser without the owner cookie is a new owner, so the
         # per-owner cap alone let one student queue 30 long runs; the client's address caps that too.
-        self.max_per_client = env_int("LOSSLAB_MAX_RUNS_PER_CLIENT", 12, 1)
-        self.max_queued = env_int("LOSSLAB_MAX_QUEUED", 200, 1)          # every owner together
-        self.max_finished = env_int("LOSSLAB_MAX_FINISHED_RUNS", 5000, 1)  # kept store-wide (prune)
+        self.max_per_client = settings.get("LOSSLAB_MAX_RUNS_PER_CLIENT")
+        self.max_queued = settings.get("LOSSLAB_MAX_QUEUED")          # every owner together
+        self.max_finished = settings.get("LOSSLAB_MAX_FINISHED_RUNS")  # kept store-wide (prune)
         self._local = threading.local()  # one connection per thread (Streamlit runs sessions in threads)
         self._pool: list = []  # connections of finished threads, lent to new ones
         self._pool_lock = threading.Lock()

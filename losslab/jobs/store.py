@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from .. import settings
 from ..i18n import Problem, render
 from . import migrations
 from .dialect import PgConnection, SqliteConnection, is_url, redact
@@ -59,16 +60,12 @@ ACTIVE_STATUSES = ("queued", "running")
 
 def home_dir() -> Path:
     """$LOSSLAB_HOME, else a per-user folder; the Docker image points it at a volume."""
-    env = os.environ.get("LOSSLAB_HOME")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "losslab"
+    return settings.get("LOSSLAB_HOME")
 
 
 def default_target():
     """LOSSLAB_DATABASE_URL (postgresql://...) when set, else the SQLite file in LOSSLAB_HOME."""
-    return os.environ.get("LOSSLAB_DATABASE_URL") or home_dir() / "losslab.sqlite3"
+    return settings.get("LOSSLAB_DATABASE_URL") or home_dir() / "losslab.sqlite3"
 
 
 def as_target(target):

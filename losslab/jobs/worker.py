@@ -13,6 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .. import settings
 from ..i18n import Problem
 from .store import (INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now,
                     is_store_error, worker_died)
@@ -21,10 +22,7 @@ FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
 # A lab admin's budget for one run or one study (LOSSLAB_MAX_RUN_SECONDS): past it the run is
 # stopped, its results kept. The largest MNIST run the form allows took ~4.6 h, a study 48.
 def max_run_seconds() -> float:
-    try:
-        return max(1.0, float(os.environ.get("LOSSLAB_MAX_RUN_SECONDS", 1800)))
-    except ValueError:
-        return 1800.0
+    return settings.get("LOSSLAB_MAX_RUN_SECONDS")
 
 
 RESUME_SECONDS = 2.0  # resume state at most this often (and every ~5 % of the run at most)
@@ -225,8 +223,10 @@ def warm(threads: int) -> None:
     tens of milliseconds."""
     # Training yields to the web server: on a class server the pages stay responsive while
     # every core trains (a run takes a little longer instead of every page loading slowly).
+    # Not allowed to (a negative increment without root) or a bad value: the worker trains anyway;
+    # `serve` has already named a bad value in one sentence before any worker started.
     try:
-        os.nice(int(os.environ.get("LOSSLAB_WORKER_NICE", "10")))
+        os.nice(settings.get("LOSSLAB_WORKER_NICE"))
     except (OSError, ValueError):
         pass
     import torch

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 
 import streamlit as st
 
+from .. import settings
 from ..i18n import t
 from ..jobs.keyguard import guard_for
 from ..jobs.service import JobError
@@ -15,7 +15,7 @@ from .session import client_keys, is_admin, lock, service
 
 
 def unlock() -> bool:
-    if not os.environ.get("LOSSLAB_ADMIN_TOKEN"):
+    if not settings.get("LOSSLAB_ADMIN_TOKEN"):
         st.info(t("admin.off"))
         return False
     if is_admin():
