@@ -16,7 +16,7 @@ import torch
 from . import settings
 from .csvfile import DataError, parse_points_csv  # noqa: F401  (uploads live in csvfile.py)
 
-# The seed's ten people (DESIGN.md): height in cm, weight in kg.
+# The seed's ten people (the course text's table): height in cm, weight in kg.
 HEIGHT_CM = (152.4, 157.5, 160.0, 165.1, 172.7, 177.8, 185.4, 190.5, 195.6, 203.2)
 WEIGHT_KG = (50.0, 54.4, 56.7, 59.0, 63.5, 68.0, 72.6, 77.1, 81.6, 90.7)
 

@@ -9,6 +9,9 @@ import string
 import pytest
 
 from losslab import i18n
+from losslab.labs import LABS
+
+LAB_TASKS = list(LABS)
 from tests.conftest import ROOT
 
 FILES = [*(ROOT / "losslab" / "ui").glob("*.py"), *(ROOT / "app_pages").glob("*.py"), ROOT / "app.py",
@@ -123,7 +126,8 @@ def test_the_glossary_terms_are_the_ones_used(term):
         assert term in ko["regression.caption"] or any(term in v for v in ko.values() if v is not ko["glossary." + "gradient_descent"])
 
 
-@pytest.mark.parametrize("prefix, values", [("nav.", ["regression", "mnist"]),
+@pytest.mark.parametrize("prefix, values", [("nav.", [*LAB_TASKS, "study", "slice"]),
+                                            ("home.card_", [*LAB_TASKS, "lesson", "explorer"]),
                                             ("status.", ["queued", "running", "completed", "stopped", "diverged",
                                                          "failed", "interrupted"]),
                                             ("task.", ["regression", "binary", "multiclass", "distribution"])])

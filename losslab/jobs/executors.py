@@ -17,7 +17,7 @@ from typing import Optional, Protocol
 from .. import settings
 from ..i18n import Problem
 from .dialect import is_url
-from .pool import PACKAGE_PARENT, default_workers
+from .pool import PACKAGE_PARENT, default_workers, ready_file
 from .store import as_target, connect, local_dir, worker_died
 
 log = logging.getLogger("losslab.executor")
@@ -69,7 +69,6 @@ class LocalExecutor:
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Block until every worker has imported torch and loaded MNIST (or `timeout` passed)."""
-        from .worker import ready_file
 
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -117,7 +116,6 @@ class LocalExecutor:
             conn.close()
 
     def _forget(self, proc: subprocess.Popen) -> None:
-        from .worker import ready_file
 
         ready_file(self.db_path, proc.pid).unlink(missing_ok=True)
 

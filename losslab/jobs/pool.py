@@ -15,3 +15,11 @@ def default_workers() -> int:
 
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+def ready_file(target, pid: int) -> Path:
+    """Where a worker says it is warm (the server waits for these before it opens its port). Here,
+    not in the worker: the web process reads it without importing the worker (nor the loop)."""
+    from .store import local_dir
+
+    return local_dir(target) / f"worker-{pid}.ready"

@@ -11,14 +11,14 @@ import secrets
 import sys
 import time
 import traceback
-from pathlib import Path
 
 from .. import settings
 from ..i18n import Problem
-from .store import (INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, local_dir, now,
+from .pool import ready_file
+from .store import (INTERNAL_ERROR, INTERRUPTED_MESSAGE, Transaction, as_target, connect, encode_value, now,
                     is_store_error, worker_died)
 
-FLUSH_SECONDS = 0.25  # DESIGN.md: commit at most every ~0.25 s
+FLUSH_SECONDS = 0.25  # commit at most every ~0.25 s (docs/architecture.md, Runs)
 # A lab admin's budget for one run or one study (LOSSLAB_MAX_RUN_SECONDS): past it the run is
 # stopped, its results kept. The largest MNIST run the form allows took ~4.6 h, a study 48.
 def max_run_seconds() -> float:
@@ -210,11 +210,6 @@ def _flush_quietly(reporter):
     except Exception:
         log.warning("run %s: the last metric rows could not be written:\n%s", reporter.run_id,
                     traceback.format_exc())
-
-
-def ready_file(target, pid: int) -> Path:
-    """Where a worker says it is warm (the server waits for these before it opens its port)."""
-    return local_dir(target) / f"worker-{pid}.ready"
 
 
 def warm(threads: int) -> None:
