@@ -78,7 +78,8 @@ def test_every_registry_loss_appears_for_its_task():
         assert [r.name for r in produced[task]] == [l.name for l in losses_for(task)]
         for r in produced[task]:
             assert math.isfinite(r.value) and all(math.isfinite(g) for g in r.grad)
-    assert sum(len(v) for v in produced.values()) == len(LOSSES)
+    # every loss of an explorer task; a lab's own loss (the Poisson lab's) lives in its lab only
+    assert sum(len(v) for v in produced.values()) == len([l for l in LOSSES.values() if l.task in TASKS]) >= 30
 
 
 def test_outlier_gradients_grow_only_for_mse():
