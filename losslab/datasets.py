@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import settings
-from .csvfile import DataError, parse_points_csv  # noqa: F401  (uploads live in csvfile.py)
+from .csvfile import DataError  # a data set that is missing is a data problem, said as uploads say theirs
 
 # The seed's ten people (the course text's table): height in cm, weight in kg.
 HEIGHT_CM = (152.4, 157.5, 160.0, 165.1, 172.7, 177.8, 185.4, 190.5, 195.6, 203.2)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from losslab import datasets
-from losslab.datasets import DataError, parse_points_csv
+from losslab.csvfile import DataError, parse_points_csv
 
 
 def test_seed_data_and_least_squares_optimum():

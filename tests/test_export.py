@@ -152,7 +152,7 @@ def test_the_cli_prints_the_script_and_writes_the_notebook(tmp_path):
 
 
 def test_bad_requests_get_one_sentence(make_service):
-    from losslab.jobs.housekeeping import NotAllowed, NotFound
+    from losslab.jobs.errors import NotAllowed, NotFound
 
     service = make_service(workers=1)
     run_id = service.submit(RegressionConfig(epochs=20), "student-token-abcdefghijklmnop")

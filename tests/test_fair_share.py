@@ -7,7 +7,7 @@ import time
 import pytest
 
 from losslab.config import RegressionConfig
-from losslab.jobs.housekeeping import LimitError
+from losslab.jobs.errors import LimitError
 from losslab.jobs.service import JobService
 
 LONG = RegressionConfig(epochs=100_000)

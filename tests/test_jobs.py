@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from losslab.config import RegressionConfig
-from losslab.jobs.service import JobService, LimitError, NotAllowed, NotFound
+from losslab.jobs.errors import LimitError, NotAllowed, NotFound
+from losslab.jobs.service import JobService
 from losslab.series import downsample
 from tests.conftest import STORES, both_stores, wait_for
 

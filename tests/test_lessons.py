@@ -7,7 +7,7 @@ import pytest
 
 from losslab import datasets
 from losslab.i18n import Problem
-from losslab.jobs.housekeeping import JobError, NotAllowed
+from losslab.jobs.errors import JobError, NotAllowed
 from losslab.lessons import BUILTIN, make
 from losslab.labs.regression import regression_points
 from losslab.training import ListReporter, train

@@ -5,7 +5,8 @@ import threading
 
 import pytest
 
-from losslab.jobs.service import JobService, LimitError
+from losslab.jobs.errors import LimitError
+from losslab.jobs.service import JobService
 from tests.conftest import STORES, both_stores
 from tests.test_jobs import SHORT
 

@@ -13,7 +13,8 @@ from losslab import fields, study
 from losslab.config import MAX_STUDY_CELLS, NOISE_PAIRS, MnistConfig, StudyConfig, config_from_json, to_query
 from losslab.figures.study import table_png
 from losslab.jobs.executors import LocalExecutor
-from losslab.jobs.service import JobService, LimitError
+from losslab.jobs.errors import LimitError
+from losslab.jobs.service import JobService
 from losslab.models import build_model
 from losslab.runner import run
 from losslab.labs.mnist import mnist_data

@@ -58,6 +58,31 @@ def _schedule(default: str = "cosine"):
 SCHEDULES = ("constant", "cosine")
 
 
+# --- the MNIST model and its data: one declaration for the lab and the noise study --------
+MNIST_MAX_EPOCHS = 50
+MAX_HIDDEN = 4096
+
+
+def _mnist_epochs(default: int):
+    return declare(default, int, low=1, high=MNIST_MAX_EPOCHS)
+
+
+def _hidden(default: int = 128):
+    return declare(default, int, low=1, high=MAX_HIDDEN, shown_when=lambda v: v.get("model") == "mlp")
+
+
+def _mnist_model(default: str):
+    return declare(default, str, widget="select", choices=lambda: ("linear", "mlp"))
+
+
+def _batch_size():
+    return declare(64, int, low=1, high=MNIST_TRAIN_SIZE)  # at most the training images (checked with the subset)
+
+
+def _train_subset(default: int):
+    return declare(default, int, low=0, high=MNIST_TRAIN_SIZE)  # 0 = all 60,000
+
+
 def _seed():
     return declare(0, int, low=0, high=MAX_SEED)
 

@@ -8,7 +8,8 @@ from typing import ClassVar
 from .. import losses
 from ..fields import declare, validate
 from ..i18n import Problem
-from .base import MAX_SEED, MNIST_TRAIN_SIZE, _Config, _lr, _momentum, _noise_kind, _optimizer, _seed
+from .base import (MAX_SEED, _Config, _batch_size, _hidden, _lr, _mnist_epochs, _mnist_model,
+                   _momentum, _noise_kind, _optimizer, _seed, _train_subset)
 from .labs import MnistConfig
 
 STUDY_RATES = (0.0, 20.0, 40.0, 60.0, 80.0)
@@ -26,14 +27,14 @@ class StudyConfig(_Config):
     noise_kind: str = _noise_kind()
     noise_rates: tuple = declare((0.0, 40.0), tuple, item=float, unit="%", widget="multiselect",
                                  choices=lambda: STUDY_RATES)
-    model: str = declare("mlp", str, widget="select", choices=lambda: ("linear", "mlp"))
-    hidden: int = declare(128, int, low=1, high=4096, shown_when=lambda v: v.get("model") == "mlp")
+    model: str = _mnist_model("mlp")
+    hidden: int = _hidden()
     optimizer: str = _optimizer("sgd")
     lr: float = _lr(0.01)
     momentum: float = _momentum(0.9)
-    batch_size: int = declare(64, int, low=1, high=MNIST_TRAIN_SIZE)
-    epochs: int = declare(20, int, low=1, high=50)
-    train_subset: int = declare(10_000, int, low=0, high=MNIST_TRAIN_SIZE)
+    batch_size: int = _batch_size()
+    epochs: int = _mnist_epochs(20)
+    train_subset: int = _train_subset(10_000)
     seed: int = _seed()
     repeats: int = declare(1, int, low=1, high=5)  # seeds seed, seed+1, ...: mean ± sd over them
 

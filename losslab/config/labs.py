@@ -9,7 +9,8 @@ from typing import ClassVar, Optional
 from ..fields import check_number as _check_number
 from ..fields import declare, validate
 from ..i18n import Problem
-from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, check_points, _loss, _loss_param, _lr, _momentum, _noise_kind,
+from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, _batch_size, _hidden, _mnist_epochs, _mnist_model,
+                   _train_subset, check_points, _loss, _loss_param, _lr, _momentum, _noise_kind,
                    _optimizer, _schedule, _seed, _speed)
 
 
@@ -59,16 +60,16 @@ class MnistConfig(_Config):
     """A digit classifier. Defaults are the seed: Linear(784, 10), cross-entropy, SGD lr 0.01, batch 64, 10 epochs."""
 
     task: ClassVar[str] = "mnist"
-    model: str = declare("linear", str, widget="select", choices=lambda: ("linear", "mlp"))
-    hidden: int = declare(128, int, low=1, high=4096, shown_when=lambda v: v.get("model") == "mlp")
+    model: str = _mnist_model("linear")
+    hidden: int = _hidden()
     loss: str = _loss("multiclass", "cross_entropy")
     loss_param: Optional[float] = _loss_param()
     optimizer: str = _optimizer("sgd")
     lr: float = _lr(0.01)
     momentum: float = _momentum()
-    batch_size: int = declare(64, int, low=1, high=MNIST_TRAIN_SIZE)  # at most the training images (checked below)
-    epochs: int = declare(10, int, low=1, high=50)
-    train_subset: int = declare(0, int, low=0, high=MNIST_TRAIN_SIZE)  # 0 = all 60,000
+    batch_size: int = _batch_size()
+    epochs: int = _mnist_epochs(10)
+    train_subset: int = _train_subset(0)
     label_noise: float = declare(0.0, float, unit="%", low=0.0, high=100.0, widget="slider", step=5.0)
     noise_kind: str = _noise_kind(shown_when=lambda v: v.get("label_noise", 0) > 0)
     eval_every: int = declare(0, int, low=0, high=1_000_000)  # 0 = at the end of each epoch

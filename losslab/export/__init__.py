@@ -99,7 +99,7 @@ def for_run(service, run_id, viewer, lang: str | None = None, as_notebook: bool 
     lecturer, or anyone once the lecturer shared it with the class (the CLI acts as the system).
     A missing run, another student's run, a run whose upload is gone: one sentence each."""
     from ..config import config_from_dict
-    from ..jobs.housekeeping import NotAllowed, NotFound
+    from ..jobs.errors import NotAllowed, NotFound
     from ..jobs.service import SYSTEM
 
     run = service.get(run_id, viewer if isinstance(viewer, str) else None)

@@ -1,6 +1,6 @@
 """The job service's housekeeping: the lecturer's admin token and shared run, the counts on the
-lecturer's page, recovery at start-up (resume what a restart interrupted), pruning old runs;
-and the service's refusals (one sentence each, in the reader's language)."""
+lecturer's page, recovery at start-up (resume what a restart interrupted), pruning old runs
+(the service's refusals live in errors.py)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,9 @@ import hmac
 from typing import Optional
 
 from .. import settings
-from ..i18n import Problem
 from . import store
+from .errors import NotAllowed, NotFound
 from .store import FINAL_STATUSES, Transaction, now
-
-
-class JobError(Problem):
-    """A request the service refuses; the message is one sentence for the UI, in its language."""
-
-
-class NotFound(JobError):
-    pass
-
-
-class NotAllowed(JobError):
-    pass
-
-
-class LimitError(JobError):
-    pass
 
 
 class Housekeeping:

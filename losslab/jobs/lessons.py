@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from ..lessons import BUILTIN, Lesson, check_id, make
-from .housekeeping import JobError, NotAllowed, NotFound
+from .errors import JobError, NotAllowed, NotFound
 from .store import Transaction, now, run_row
 
 LECTURER = "/lecturer"  # suffix of the label of the lecturer's own runs of a lesson

@@ -16,7 +16,8 @@ from .. import settings
 from ..config import config_from_dict
 from ..series import downsample
 from . import executors, store
-from .housekeeping import Housekeeping, JobError, LimitError, NotAllowed, NotFound  # noqa: F401 (re-exported)
+from .errors import LimitError, NotAllowed, NotFound
+from .housekeeping import Housekeeping
 from .lessons import Lessons
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
 

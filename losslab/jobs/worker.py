@@ -148,7 +148,7 @@ def finish(conn, run_id, token, status, *, error=None, final=None, diverged_at=N
 def execute(conn, run_id: str, config_json: str, token: str, parent_pid: int | None = None) -> str:
     """Train one claimed run to a final status; never raises for a problem of the run itself."""
     from ..config import config_from_json
-    from ..datasets import DataError
+    from ..csvfile import DataError
     from ..i18n import Problem
     from ..labs import LABS
     from ..runner import run
@@ -227,11 +227,12 @@ def warm(threads: int) -> None:
     import torch
 
     torch.set_num_threads(max(1, threads))
-    from .. import datasets, training  # noqa: F401  (warm: import everything a run needs before the first claim)
+    from .. import datasets, runner, training  # noqa: F401  (warm: import everything a run needs before the first claim)
+    from ..csvfile import DataError
 
     try:
         datasets.mnist_tensors()  # memory-mapped: shared with the other workers through the page cache
-    except datasets.DataError:
+    except DataError:
         pass  # no MNIST here: regression runs still work, MNIST runs fail with the install command
     from ..config import RegressionConfig
 

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import settings
 from ..i18n import t
 from ..jobs.keyguard import guard_for
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from .runs import manage, table
 from .session import client_keys, is_admin, lock, service
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ..export import for_run
 from ..i18n import Problem, current, t
-from ..jobs.housekeeping import JobError
+from ..jobs.errors import JobError
 from .session import admin_token, owner, service
 
 

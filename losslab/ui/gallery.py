@@ -96,7 +96,7 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
                   "ls_gallery_curves", t("lesson.gallery_summary", n=len(runs), points=points))
         if lab.gallery == "lines":
             cfg = lesson.config
-            xs, ys, _, _ = _data(cfg.to_json())
+            xs, ys, _, _ = _data(cfg)
             lines = [r for r in runs if "slope" in r]
             chart(shared_figure(("gallery_lines", lesson.id), version, lambda: fig.gallery_lines(
                       xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"), **_axes(cfg),

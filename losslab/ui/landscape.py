@@ -5,12 +5,11 @@ who pulls the line, and why the step size matters (conditioning). Surfaces are c
 from __future__ import annotations
 
 import functools
-import json
 
 import streamlit as st
 
 from .. import landscape as land
-from ..config import RegressionConfig, config_from_dict, config_from_json
+from ..config import RegressionConfig, config_from_dict
 from ..jobs.store import ACTIVE_STATUSES
 from ..figures import landscape as fig
 from ..i18n import number, t
@@ -35,9 +34,8 @@ def names(configs: list[RegressionConfig]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _surface(config_json: str, window_json: str) -> dict:
-    config = config_from_json(config_json)
-    s_range, b_range = json.loads(window_json)
+def _surface(config: RegressionConfig, window: tuple) -> dict:
+    s_range, b_range = window
     own = land.own_minimum(config)
     return {"slopes": [s_range[0] + (s_range[1] - s_range[0]) * i / (GRID - 1) for i in range(GRID)],
             "intercepts": [b_range[0] + (b_range[1] - b_range[0]) * i / (GRID - 1) for i in range(GRID)],
@@ -45,20 +43,19 @@ def _surface(config_json: str, window_json: str) -> dict:
 
 
 @functools.lru_cache(maxsize=64)
-def _anchors(config_json: str) -> tuple:
+def _anchors(config: RegressionConfig) -> tuple:
     """The points every map must show for a config: start, least squares, the loss's own minimum."""
-    config = config_from_json(config_json)
     return (initial_line(config), land.least_squares(config), land.own_minimum(config)[:2])
 
 
 @functools.lru_cache(maxsize=64)
-def _conditioning(config_json: str):
-    return land.conditioning(config_from_json(config_json))
+def _conditioning(config: RegressionConfig):
+    return land.conditioning(config)
 
 
-def _window(configs: list[RegressionConfig]) -> str:
-    points = [p for c in configs for p in _anchors(c.to_json())]
-    return json.dumps(land.window(points, pad=0.25))
+def _window(configs: list[RegressionConfig]) -> tuple:
+    points = [p for c in configs for p in _anchors(c)]
+    return land.window(points, pad=0.25)  # a tuple of tuples: a cache key as it is
 
 
 def _titles(cfg: RegressionConfig) -> tuple[str, str]:
@@ -106,14 +103,14 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str],
     paths = [path(r["id"], r.get("version")) for r in runs]
     ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
     if len(runs) > 1:
-        surfaces = [_surface(c.to_json(), window) for c in configs]
+        surfaces = [_surface(c, window) for c in configs]
         chart(shared_figure(("landscapes", ids), versions, lambda: fig.landscapes(
                   surfaces, paths, names, title=t("landscape.compare_title"), x_title=x_title, y_title=y_title), live=is_live(runs)),
               "reg_landscapes", " ".join(f"{name}: {_summary(s, p, c)}" for name, s, p, c in
                                           zip(names, surfaces, paths, configs)))
         return
     cfg, run_path = configs[0], paths[0]
-    s = _surface(cfg.to_json(), window)
+    s = _surface(cfg, window)
     title = t("landscape.chart_title", loss=run_name(LOSSES[cfg.loss], cfg.loss_param))
     if three_d:
         losses = land.losses_on(cfg, *_tensors(run_path)).tolist() if run_path else []
@@ -181,8 +178,8 @@ def conditioning(cfg: RegressionConfig) -> None:
     """Why η matters: MSE's Hessian on these data, its condition number and the largest stable
     full-batch SGD step, with runs just below and just above it."""
     with st.expander(t("landscape.cond_title"), expanded=False):
-        k = _conditioning(cfg.to_json())
-        other = _conditioning(cfg.replace(x_scale="raw" if cfg.x_scale == "standardised" else "standardised").to_json())
+        k = _conditioning(cfg)
+        other = _conditioning(cfg.replace(x_scale="raw" if cfg.x_scale == "standardised" else "standardised"))
         st.markdown(t("landscape.cond_numbers", lo=f"{k.eigenvalues[0]:.4g}", hi=f"{k.eigenvalues[1]:.4g}",
                       kappa=f"{k.condition:,.4g}", lr=f"{k.max_sgd_lr:.4g}",
                       scale=t(f"choice.x_scale.{cfg.x_scale}"), other_kappa=f"{other.condition:,.4g}",

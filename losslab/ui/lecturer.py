@@ -11,7 +11,7 @@ import streamlit as st
 from .. import fields
 from ..config import CONFIGS
 from ..i18n import Problem, t
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from ..lessons import LESSON_TASKS, MAX_CHOICES, MAX_COMPARE, MAX_TEXT, editable_fields
 from ..losses import LOSSES, losses_for
 from .gallery import gallery, histogram

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import fields
 from ..config import CONFIGS
 from ..i18n import Problem, t
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from ..lessons import Lesson
 from ..losses import LOSSES, run_name
 from .controls import widgets

@@ -8,7 +8,7 @@ from typing import Callable
 
 import streamlit as st
 
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from ..i18n import number, t
 from .cache import SharedCache

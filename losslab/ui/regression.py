@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from .. import datasets, figures
-from ..config import RegressionConfig, config_from_dict, config_from_json
+from ..config import RegressionConfig, config_from_dict
 from ..losses import LOSSES, unit_of
 from ..labs.regression import exact_line, initial_line, regression_points
 from ..i18n import number, t
@@ -75,11 +75,11 @@ def render(runs: list[dict]) -> None:
                   markers=diverged), live=is_live(runs)),
               "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), lambda: summaries.curve_rows(curves))
         curve_notes(configs)
-    xs, ys, n_data, (slope, intercept) = _data(configs[0].to_json())
+    xs, ys, n_data, (slope, intercept) = _data(configs[0])
     axes = _axes(configs[0])
     # each loss's own exact line (MSE's is the least-squares line, drawn already)
     exact = [{"name": t("truth.exact_line", name=name), "slope": e[0], "intercept": e[1]}
-             for name, c in zip(labels, configs) if c.loss != "mse" for e in [_exact(c.to_json())]]
+             for name, c in zip(labels, configs) if c.loss != "mse" for e in [_exact(c)]]
     with right:
         chart(shared_figure(("reg_fit", ids), versions, lambda: figures.regression_fit(
                   xs, ys, lines, optimum=(slope, intercept), n_data=n_data, exact=exact, **axes), live=is_live(runs)),
@@ -100,16 +100,17 @@ def render(runs: list[dict]) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _exact(config_json: str) -> tuple:
-    """The run's loss's own exact best line on its points (slope, intercept, loss)."""
-    best = exact_line(config_from_json(config_json))
+def _exact(config: RegressionConfig) -> tuple:
+    """The run's loss's own exact best line on its points (slope, intercept, loss). A frozen
+    config is its own cache key (hashable, compared field by field)."""
+    best = exact_line(config)
     return (*best.theta, best.loss)
 
 
 @functools.lru_cache(maxsize=256)
-def _data(config_json: str):
+def _data(config: RegressionConfig):
     """A run's points and their least-squares line, computed once per config, not per poll."""
-    xs, ys, n_data = regression_points(config_from_json(config_json))
+    xs, ys, n_data = regression_points(config)
     return xs, ys, n_data, datasets.least_squares(xs, ys)
 
 
@@ -140,12 +141,12 @@ def _final_table(runs, configs, slope, intercept):
 
 def preview(config: RegressionConfig) -> None:
     """Before Start: the data and the line this seed starts from (the same for every loss)."""
-    xs, ys, n_data, optimum = _data(config.to_json())
+    xs, ys, n_data, optimum = _data(config)
     slope, intercept = initial_line(config)
     start = [{"name": t("regression.starting_line", seed=config.seed), "slope": slope, "intercept": intercept}]
     exact = [] if config.loss == "mse" else [  # where this loss will end: its own exact line
         {"name": t("truth.exact_line", name=names([config])[0]), "slope": e[0], "intercept": e[1]}
-        for e in [_exact(config.to_json())]]
+        for e in [_exact(config)]]
     chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, exact=exact, **_axes(config)),
           "reg_preview", summaries.fitted_lines(start + exact, optimum))
 

@@ -9,7 +9,7 @@ import io
 import streamlit as st
 
 from .. import figures
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from ..labs import LABS
 from ..losses import LOSSES
 from ..i18n import t

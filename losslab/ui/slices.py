@@ -9,7 +9,7 @@ import streamlit as st
 from ..config import SliceConfig
 from ..figures.landscape import path_gap, slice_view
 from ..i18n import number, t
-from ..jobs.service import JobError
+from ..jobs.errors import JobError
 from ..jobs.store import ACTIVE_STATUSES
 from .charts import chart
 from .live import stop_button
