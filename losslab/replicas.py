@@ -56,11 +56,7 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
         print("losslab: --servers needs HAProxy (Debian: apt-get install haproxy); "
               "or run one server with `python -m losslab serve`.", file=sys.stderr)
         return 2
-    tls_cert = settings.get("LOSSLAB_TLS_CERT")
-    if tls_cert and not tls_cert.is_file():
-        print(f"losslab: LOSSLAB_TLS_CERT={tls_cert} is not a file: point it at a PEM holding the certificate "
-              "and its key, or unset it for plain HTTP.", file=sys.stderr)
-        return 2
+    tls_cert = settings.get("LOSSLAB_TLS_CERT")  # an existing file, or serve stopped with one sentence
     base = "/" + base.strip("/")
     backends = [port + 10 + i for i in range(servers)]
     # Each replica listens on its own port on loopback: the single-server flags (the image's CMD) give way.
@@ -70,6 +66,7 @@ def main(servers: int, port: int, base: str, streamlit_args: list[str], bind: st
     # Each replica is one server: it must not read LOSSLAB_SERVERS=N again and start N of its own
     # (the image's `-e LOSSLAB_SERVERS=2` made 262 nested servers in 90 s).
     env["LOSSLAB_SERVERS"] = "1"
+    env.pop("LOSSLAB_TLS_CERT", None)  # the proxy speaks TLS; a replica behind it speaks plain HTTP on loopback
     # Our HAProxy reaches the replicas over loopback: its X-Forwarded-For entry names the client.
     env["LOSSLAB_TRUSTED_PROXIES"] = ",".join((*settings.get("LOSSLAB_TRUSTED_PROXIES"), "127.0.0.1"))
     # One cookie secret for every replica: a session's XSRF cookie stays valid whichever serves it.

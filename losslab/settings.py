@@ -21,7 +21,7 @@ from typing import Any, Callable, Optional, Union
 
 from .i18n import DEFAULT as DEFAULT_LANGUAGE, LANGUAGES, Problem
 
-KINDS = ("int", "float", "str", "path", "choice", "list")
+KINDS = ("int", "float", "str", "path", "file", "choice", "list")  # file: a path that must exist
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,8 @@ _TABLE = [
             "`--port P` overrides it", low=1, high=65535),
     Setting("LOSSLAB_BASE_PATH", "str", "losslab", "the path the proxy serves the app under (`--servers` mode); "
             "`--base-path B` overrides it"),
-    Setting("LOSSLAB_TLS_CERT", "path", None, "a PEM with certificate and key: the proxy serves HTTPS and "
-            "cookies are `Secure` (`--servers` mode)", shown_default="unset (HTTP)"),
+    Setting("LOSSLAB_TLS_CERT", "file", None, "a PEM with certificate and key: the server (one) or the proxy "
+            "(`--servers` mode) serves HTTPS and cookies are `Secure`", shown_default="unset (HTTP)"),
     Setting("LOSSLAB_DATABASE_URL", "str", "", "`postgresql://user:password@host:5432/db`: runs, metrics and "
             "lessons in PostgreSQL, shared by every replica", shown_default="unset (SQLite in `LOSSLAB_HOME`)"),
     Setting("LOSSLAB_EXECUTOR", "choice", "local", "`ray`: training on the Ray cluster at `RAY_ADDRESS` "
@@ -114,8 +114,11 @@ def parse(name: str, raw: str, label: Optional[str] = None):
     text = raw.strip()
     if not text:
         return spec.default_value()
-    if spec.kind == "path":
-        return Path(text).expanduser()
+    if spec.kind in ("path", "file"):
+        path = Path(text).expanduser()
+        if spec.kind == "file" and not path.is_file():
+            raise Problem("error.setting_file", name=label, got=repr(text[:80]))
+        return path
     if spec.kind == "list":
         return tuple(p.strip() for p in text.split(",") if p.strip())
     if spec.kind == "choice":
@@ -164,7 +167,7 @@ def _allowed_text(spec: Setting) -> str:
         return f"{'integer' if spec.kind == 'int' else 'number'} in {spec.range_text()}"
     if spec.kind == "choice":
         return " or ".join(f"`{c}`" for c in spec.choices)
-    return {"str": "text", "path": "a path", "list": "comma-separated list"}[spec.kind]
+    return {"str": "text", "path": "a path", "file": "an existing file", "list": "comma-separated list"}[spec.kind]
 
 
 def markdown_table() -> str:

@@ -41,8 +41,21 @@ def main(argv: list[str]) -> int:
     gc.freeze()
 
     report_jobs_in_health(service)
-    sys.argv = ["streamlit", "run", str(APP), *argv]
+    sys.argv = ["streamlit", "run", str(APP), *tls_options(argv), *argv]
     return streamlit_cli.main()
+
+
+def tls_options(argv: list[str]) -> list[str]:
+    """One server speaks HTTPS itself when LOSSLAB_TLS_CERT names a PEM (the certificate with its
+    key, the same file HAProxy takes in --servers mode): Streamlit's own certificate options, both
+    from the one file (Python's ssl reads the key from a combined PEM). Options given on the
+    command line win; a missing file stopped the server earlier (settings.check_all)."""
+    from .. import settings
+
+    pem = settings.get("LOSSLAB_TLS_CERT")
+    if pem is None or any(a.startswith(("--server.sslCertFile", "--server.sslKeyFile")) for a in argv):
+        return []
+    return [f"--server.sslCertFile={pem}", f"--server.sslKeyFile={pem}"]
 
 
 def report_jobs_in_health(service) -> None:
