@@ -96,6 +96,9 @@ _TABLE = [
             "address within `LOSSLAB_GUARD_WINDOW`, counted in the store: every replica shares them", low=1),
     Setting("LOSSLAB_GUARD_WINDOW", "float", 60.0, "the window in seconds in which `LOSSLAB_GUARD_LIMIT` wrong "
             "admin tokens are allowed", low=1),
+    Setting("LOSSLAB_ANSWERS_PER_ADDRESS", "int", 1, "students (browsers) whose answer to a lesson's question counts, "
+            "per network address: one device, one vote, whatever cookies it sends; 0: no limit (a class behind one "
+            "shared address, NAT); the server's own loopback is never limited", low=0),
 ]
 TABLE: dict[str, Setting] = {s.name: s for s in _TABLE}
 

@@ -7,7 +7,7 @@ import pytest
 
 from losslab import datasets
 from losslab.i18n import Problem
-from losslab.jobs.errors import JobError, NotAllowed
+from losslab.jobs.errors import JobError, LimitError, NotAllowed
 from losslab.lessons import BUILTIN, make
 from losslab.labs.regression import regression_points
 from losslab.training import ListReporter, train
@@ -164,3 +164,25 @@ def test_histogram_and_export_count_several_owners_and_never_show_a_token(tmp_pa
     assert service.histogram(lesson) == [0, 0, 0, 0] and not service.revealed(lesson.id)
     assert len(service.lesson_runs(lesson)) == 15  # the runs stay the students'
 
+
+
+def test_one_vote_per_device_whatever_cookies_it_sends(tmp_path, monkeypatch):
+    """Seven cookies from one device (private windows, a cleared browser) make one answer; another
+    device still answers; a student may Start again; the loopback (the lecturer's own windows) and a
+    class behind one shared address (the limit set to 0) are not limited."""
+    service = _service(tmp_path, monkeypatch)
+    lesson = service.lesson(service.save_lesson({**RECORD, "compare": []}, SECRET, "lecturer"))
+    device, other = "address:10.1.2.3", "address:10.1.2.4"
+    service.start_lesson(lesson, "cookie-0", 0, client=device)
+    for i in range(1, 7):
+        with pytest.raises(LimitError, match="already counted"):
+            service.start_lesson(lesson, f"cookie-{i}", 1, client=device)
+    assert service.histogram(lesson) == [1, 0] and service.list_runs("cookie-3") == []
+    service.start_lesson(lesson, "cookie-0", 1, client=device)  # Start again: the first answer stays
+    service.start_lesson(lesson, "cookie-7", 1, client=other)
+    for i in range(3):
+        service.start_lesson(lesson, f"window-{i}", 0, client="address:127.0.0.1")
+    assert service.histogram(lesson) == [4, 1]
+    monkeypatch.setenv("LOSSLAB_ANSWERS_PER_ADDRESS", "0")
+    service.start_lesson(lesson, "cookie-8", 1, client=device)
+    assert service.histogram(lesson) == [4, 2]

@@ -11,8 +11,9 @@ import secrets
 from datetime import datetime, timezone
 from typing import Optional
 
+from .. import settings
 from ..lessons import BUILTIN, Lesson, check_id, make
-from .errors import JobError, NotAllowed, NotFound
+from .errors import JobError, LimitError, NotAllowed, NotFound
 from .store import Transaction, now, run_row
 
 LECTURER = "/lecturer"  # suffix of the label of the lecturer's own runs of a lesson
@@ -82,8 +83,10 @@ class Lessons:
             if not isinstance(choice, int) or not 0 <= choice < len(lesson.choices):
                 raise JobError("lesson.answer_first")
             with Transaction(self.conn) as c:
-                c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time) VALUES (?, ?, ?, ?)",
-                          (lesson.id, owner, choice, now()))
+                if c.execute("SELECT 1 FROM answers WHERE lesson = ? AND owner = ?", (lesson.id, owner)).fetchone() is None:
+                    _one_vote_per_device(c, lesson.id, client)
+                c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time, client) VALUES (?, ?, ?, ?, ?)",
+                          (lesson.id, owner, choice, now(), client))
         return [self.submit(config, owner, label=label(lesson.id, lecturer), client=client) for config in configs]
 
     # --- the lecturer's view -------------------------------------------------------------
@@ -141,3 +144,19 @@ class Lessons:
                         datetime.fromtimestamp(row["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
                         "runs": " ".join(r for r, _ in mine), "statuses": " ".join(s for _, s in mine)})
         return out
+
+
+LOOPBACK = ("address:127.0.0.1", "address:::1")
+
+
+def _one_vote_per_device(c, lesson_id: str, client: Optional[str]) -> None:
+    """A new answer from an address that already gave LOSSLAB_ANSWERS_PER_ADDRESS of them is refused:
+    a cookie is free to make (a private window, a cleared browser), a device's address is not. The
+    loopback (a lecturer trying the lesson in several windows on the server itself) and an unknown
+    address are not limited; a class behind one shared address sets the limit to 0."""
+    limit = settings.get("LOSSLAB_ANSWERS_PER_ADDRESS")
+    if not limit or not client or client in LOOPBACK:
+        return
+    (n,) = c.execute("SELECT COUNT(*) FROM answers WHERE lesson = ? AND client = ?", (lesson_id, client)).fetchone()
+    if n >= limit:
+        raise LimitError("lesson.answer_counted")

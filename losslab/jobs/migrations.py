@@ -99,6 +99,9 @@ MIGRATIONS: dict[int, list] = {
     7: [  # the steps a run will take, as its loop counts them (the pages read it, never derive it)
         ("add column", "runs", "total_steps", "INTEGER"),
     ],
+    8: [  # who answered from where: one vote per device (settings: LOSSLAB_ANSWERS_PER_ADDRESS)
+        ("add column", "answers", "client", "TEXT"),
+    ],
 }
 LATEST = max(MIGRATIONS)
 
