@@ -88,3 +88,4 @@ def test_spreadsheet_files_train_on_their_points(app_env, monkeypatch, name, dat
     at.button(key="reg_start").click().run()
     run = service_mod.get_service().list_runs(None)[0]
     assert run["config"]["points"] == [[152.4, 50.0], [157.5, 54.4], [160.0, 56.7]]
+

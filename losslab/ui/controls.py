@@ -11,6 +11,7 @@ import math
 
 import streamlit as st
 
+from .language import keep_choice
 from .. import fields
 from ..csvfile import DataError, parse_labelled_csv, parse_points_csv
 from ..i18n import number, t
@@ -91,6 +92,7 @@ def field_widget(cls, name: str, prefix: str, container=st):
     st.session_state.setdefault(key, fields.defaults(cls)[name])
     label, help = fields.label(cls, name), fields.help_of(cls, name)
     if spec.widget in ("select", "radio", "select_slider", "multiselect"):
+        keep_choice(key)  # shown translated: kept across a language switch
         options = list(spec.allowed())
         fmt = lambda v: fields.choice_label(cls, name, v)  # noqa: E731
         if spec.widget == "multiselect":  # several values: the widget holds a list, the config a tuple

@@ -15,6 +15,7 @@ from ..figures import summaries
 from .charts import chart, formula
 from .live import fmt
 from .session import panel_marker
+from .language import keep_choice
 
 DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN everywhere
 
@@ -22,14 +23,16 @@ DEFAULT_P = [0.0, 0.5, 0.3, 0.2]  # an empty bin in P: the naive KL shows NaN ev
 def task_switch() -> str:
     """Which task the explorer shows: the side panel's task at first, then the visitor's choice."""
     st.session_state.setdefault("ex_task", panel_marker().get("task", "regression"))
+    keep_choice("ex_task")
     return st.segmented_control(t("panel.task"), TASKS, format_func=lambda k: t(f"task.{k}"), key="ex_task",
                                 required=True) or "regression"
 
 
 def sweep_view(task: str) -> None:
+    st.session_state.setdefault(f"ex_{task}_losses", [l.name for l in losses_for(task)])
+    keep_choice(f"ex_{task}_losses")
     names = st.multiselect(t("explorer.overlay"), [l.name for l in losses_for(task)],
-                           default=[l.name for l in losses_for(task)], format_func=lambda n: str(LOSSES[n].label),
-                           key=f"ex_{task}_losses")
+                           format_func=lambda n: str(LOSSES[n].label), key=f"ex_{task}_losses")
     marker = panel_marker()
     mine = marker.get("task") == task
     if task == "regression":

@@ -93,3 +93,20 @@ def _session_language():
 
 # t() anywhere in this process asks the running session for its language.
 i18n.set_language_source(_session_language)
+
+
+def keep_choice(key: str) -> None:
+    """Call before a choice widget whose options are shown translated (a selectbox, radio,
+    multiselect, segmented control with a `format_func` of t(...) or a registry label).
+    Streamlit keeps such a widget's value as the *shown* text, so after a language switch the
+    text no longer matches any option: a selectbox then returns the foreign text itself (a
+    KeyError on LOSSES[...]) and a radio drops to no choice or another one. Once per language,
+    the value (read with the previous run's labels: the option itself) is set again, so Streamlit
+    stores it with the new labels."""
+    tag = f"{key}__lang"
+    lang = i18n.current()
+    if st.session_state.get(tag) == lang:
+        return
+    if key in st.session_state:
+        st.session_state[key] = st.session_state[key]
+    st.session_state[tag] = lang

@@ -17,6 +17,7 @@ from ..losses import LOSSES, losses_for
 from .gallery import gallery, histogram
 from .pages import PAGES, path
 from .session import is_admin, owner, service
+from .language import keep_choice
 
 NONE = -1  # "no right answer" in the answer selectbox
 # One lecturer polls it, and a poll that finds the same counts redraws nothing new: every half
@@ -36,6 +37,8 @@ def save_as_lesson(config) -> None:
                                  placeholder=t("lecturer.question_placeholder"))
         choices = [c.strip() for c in st.text_area(t("lecturer.choices", high=MAX_CHOICES), key=f"{prefix}_choices",
                                                    height=110).splitlines() if c.strip()]
+        for name in ("answer", "editable", "compare"):
+            keep_choice(f"{prefix}_{name}")
         answer = st.selectbox(t("lecturer.answer"), [NONE] + list(range(len(choices))), key=f"{prefix}_answer",
                               format_func=lambda i: t("lecturer.no_answer") if i == NONE else choices[i])
         explanation = st.text_area(t("lecturer.explanation"), key=f"{prefix}_explanation", height=90)
@@ -62,7 +65,9 @@ def lessons_panel() -> None:
     by_id = {lesson.id: lesson for lesson in service().all_lessons()}
     ids = list(by_id)
     wanted = st.query_params.get("l")  # /admin?l=ID: the lecturer's bookmark of one lesson's dashboard
-    chosen = st.selectbox(t("lecturer.pick"), ids, key="lecturer_lesson", index=ids.index(wanted) if wanted in ids else 0,
+    st.session_state.setdefault("lecturer_lesson", wanted if wanted in ids else ids[0])
+    keep_choice("lecturer_lesson")
+    chosen = st.selectbox(t("lecturer.pick"), ids, key="lecturer_lesson",
                           format_func=lambda i: f"{by_id[i].say('title')} ({i})")
     lesson = by_id[chosen]
     link = f"{_app_url()}{PAGES['lesson'].url_path}?l={lesson.id}"

@@ -18,6 +18,7 @@ from .pages import path
 from .session import client, is_admin, owner, service
 
 from .lab_view import view_of  # each lab's live view; a lesson opens the one of its config's task
+from .language import keep_choice
 
 
 def page() -> None:
@@ -105,7 +106,9 @@ def question(lesson: Lesson, answer: int | None, lecturer: bool) -> int | None:
         return answer
     if lecturer:
         st.caption(t("lesson.lecturer_no_answer"))
-    return st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i], index=None,
+    st.session_state.setdefault(f"ls_{lesson.id}_choice", None)  # no prediction picked yet
+    keep_choice(f"ls_{lesson.id}_choice")
+    return st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i],
                     key=f"ls_{lesson.id}_choice")
 
 
@@ -139,6 +142,7 @@ def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
         # A view of one run in full (MNIST's): pick which (the gallery compares them all).
         runs = service().runs_by_id(run_ids)
         names = [run_name(LOSSES[r["config"]["loss"]], r["config"].get("loss_param")) for r in runs]
+        keep_choice(f"ls_{lesson.id}_shown")
         i = st.radio(t("lesson.which_run"), range(len(runs)), format_func=lambda k: names[k], horizontal=True,
                      key=f"ls_{lesson.id}_shown")
         view.show([run_ids[i]])

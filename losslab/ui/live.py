@@ -14,6 +14,7 @@ from ..i18n import number, t
 from .cache import SharedCache
 from .pages import run_link
 from .session import admin_token, client, is_admin, owner, run_ids_from_url, service, show_runs_in_url
+from .language import keep_choice
 
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
@@ -86,7 +87,9 @@ def compare_losses(prefix: str, task: str, config, default: list[str], title: st
     from ..losses import LOSSES, losses_for
 
     with st.expander(title, expanded=False):
-        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for(task)], default=default,
+        st.session_state.setdefault(f"{prefix}_compare", list(default))
+        keep_choice(f"{prefix}_compare")
+        names = st.multiselect(t("regression.compare_losses"), [l.name for l in losses_for(task)],
                                format_func=lambda n: str(LOSSES[n].label), key=f"{prefix}_compare", max_selections=5)
         st.caption(hint)
         if st.button(t("regression.compare"), disabled=config is None or not names, key=f"{prefix}_compare_go"):

@@ -17,6 +17,7 @@ from ..i18n import current, t
 from .charts import plot, prepare
 from .live import fmt
 from .session import on_explorer, panel_marker, set_panel_marker
+from .language import keep_choice
 
 
 
@@ -127,6 +128,7 @@ def table(rows) -> list[dict]:
 def _panel() -> None:
     st.header(t("panel.title"))
     st.caption(t("panel.caption"))
+    keep_choice("panel_task")
     task = st.selectbox(t("panel.task"), TASKS, format_func=lambda k: t(f"task.{k}"), key="panel_task")
     _inputs(task)
     _outputs(task)

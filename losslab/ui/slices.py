@@ -14,6 +14,7 @@ from ..jobs.store import ACTIVE_STATUSES
 from .charts import chart
 from .live import stop_button
 from .session import client, owner, service
+from .language import keep_choice
 
 POLL_SECONDS = 1.0
 
@@ -28,6 +29,7 @@ def section(run: dict) -> None:
         return
     st.subheader(t("slice.title"))
     st.caption(t("slice.caption"))
+    keep_choice("mn_slice_method")
     method = st.radio(t("slice.method"), ("pca", "random"), format_func=lambda m: t(f"slice.method_{m}"),
                       horizontal=True, key="mn_slice_method")
     _job_view(run["id"], method)

@@ -97,3 +97,30 @@ def test_lang_in_the_link_beats_the_browser(server, page):
     page.goto(f"{server.url}/regression?lang=ko")  # an English browser following a Korean link
     page.wait_for_function("() => document.body.innerText.includes('회귀 실습')")
     assert page.locator("[data-testid='stSidebar']").get_by_text("손실 패널").is_visible()
+
+
+def test_a_language_switch_there_and_back_keeps_every_choice(server, browser):
+    """Streamlit keeps a choice widget's value as its shown text: switching ko → en → ko used to
+    crash a lab page (the loss came back as its Korean name: KeyError) and turn the step-size
+    schedule from cosine into another choice, which the next Start then trained with."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{server.url}/regression?lang=ko&loss=huber")
+    page.wait_for_function("() => document.body.innerText.includes('회귀 실습')")
+    wait_idle(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    for label, title in (("English", "Regression lab"), ("한국어", "회귀 실습"), ("English", "Regression lab")):
+        sidebar.get_by_text(label, exact=True).click()
+        expect(page.locator("h1").first).to_contain_text(title)
+        wait_idle(page)
+        main = page.locator("[data-testid='stMain']")
+        expect(main).not_to_contain_text("KeyError")
+        assert page.locator("[data-testid='stException']").count() == 0
+    # the form's config is written to the link: still Huber, still the default (cosine) schedule
+    assert re.search(r"[?&]loss=huber\b", page.url) and "schedule=" not in page.url, page.url
+    checked = page.locator("[data-testid='stRadio']").filter(has_text="Step size").locator("input:checked")
+    expect(checked).to_have_count(1)
+    assert checked.evaluate("e => e.closest('label').innerText") == "cosine decay to 0"
+    shot(page, "language-there-and-back")
+    context.close()
