@@ -33,6 +33,8 @@ class Lab:
     # The runs table's result column: final metrics → (catalogue key, its parameters), or None.
     result: Callable[[dict], Optional[tuple[str, dict]]] = field(default=lambda final: None)
     export: Optional[str] = None    # the losslab.export module writing its program (None: not yet)
+    # The generic view's final table: (final metric, its column's catalogue key, "number" or "gap")
+    columns: tuple = ()
     datasets: tuple = ()            # data a run needs installed first (shown as the CLI's data choices)
 
 

@@ -37,7 +37,7 @@ def _mse_counts(z, y, _):
 
 
 register_loss(Loss(
-    name="poisson_nll", label=Text(en="Poisson NLL", ko="포아송 음의 로그우도"), task="count", input_kind="logit",
+    name="poisson_nll", label=Text(en="Poisson NLL", ko="포아송 NLL (음의 로그우도)"), task="count", input_kind="logit",
     formula=r"\frac{1}{n}\sum_i \left(e^{z_i} - y_i z_i + \log y_i!\right)",
     explanation=Text(en="The counts' own likelihood: an error on a large count costs about as much as its "
                         "natural spread (√λ) allows, so no single big count steers the line.",
@@ -138,4 +138,7 @@ def _result(final: dict):
 
 
 register(Lab("poisson", PoissonConfig, PoissonTrainer, "🔔", "losslab.ui.lab_view", order=40,
-             curve=("train/nll", True, "poisson.curve"), result=_result, export="poisson"))
+             curve=("train/nll", True, "poisson.curve"), result=_result, export="poisson",
+             columns=(("final/loss", "table.final_loss", "number"), ("final/nll", "poisson.col_nll", "number"),
+                      ("minimum/loss", "table.own_minimum", "number"), ("final/gap", "table.gap", "gap"),
+                      ("slope", "poisson.col_slope", "number"), ("intercept", "poisson.col_intercept", "number"))))

@@ -28,12 +28,18 @@ def loop_picture() -> None:
 def lab_cards() -> None:
     st.header(t("home.labs"))
     cards = [lab.task for lab in ordered() if lab.card] + ["lesson", "explorer"]
-    for col, key in zip(st.columns(len(cards)), cards):
-        page = PAGES[key]
-        with col.container(border=True):
-            st.subheader(f"{page.icon} {t(page.title)}")
-            st.write(t(f"home.card_{key}"))
-            st.page_link(page.path, label=t("home.open", page=t(page.title)), icon="➡️")
+    per_row = 3  # a card's title and link stay on one line at 1280 px (six in a row broke mid-word)
+    for row in range(0, len(cards), per_row):
+        for col, key in zip(st.columns(per_row), cards[row:row + per_row]):
+            _card(col, key)
+
+
+def _card(col, key: str) -> None:
+    page = PAGES[key]
+    with col.container(border=True):
+        st.subheader(f"{page.icon} {t(page.title)}")
+        st.write(t(f"home.card_{key}"))
+        st.page_link(page.path, label=t("home.open", page=t(page.title)), icon="➡️")
 
 
 def pinned_run() -> None:

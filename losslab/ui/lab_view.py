@@ -15,13 +15,14 @@ import streamlit as st
 from .. import fields, figures
 from ..config import config_from_dict
 from ..figures import summaries
-from ..i18n import t
+from ..i18n import has, t
 from ..labs import LABS
 from ..losses import LOSSES, losses_for, run_name
 from .cache import is_live, shared_figure
 from .charts import chart
 from .controls import _build, loss_card, prefill_from_url, widgets
 from .lecturer import save_as_lesson
+from .truth import pct
 from .live import compare_losses, fmt, lab_layout, last_step, live, series, start_and_reset, status_line, stop_button
 
 
@@ -60,9 +61,17 @@ class Generic:
                   live=is_live(runs)),
               f"{self.task}_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
         finished = [(r, name) for r, name in zip(runs, names) if r["final"]]
-        if finished:
-            st.dataframe([{t("table.loss"): name, **{k: fmt(v) for k, v in r["final"].items()}} for r, name in finished],
+        columns = LABS[self.task].columns or tuple((k, None, "number") for k in finished[0][0]["final"]) if finished else ()
+        if finished:  # the lab's own columns, named in the reader's language; "–" where a run has none
+            st.dataframe([{t("table.loss"): name, **{t(label) if label else key: (pct if kind == "gap" else fmt)(
+                              r["final"].get(key)) for key, label, kind in columns}} for r, name in finished],
                          hide_index=True, key=f"{self.task}_final")
+            if has(f"{self.task}.table_caption"):
+                st.caption(t(f"{self.task}.table_caption", **self.facts(configs[0])))
+
+    def facts(self, config) -> dict:
+        """Numbers the lab's table caption may name: every field of the run's config."""
+        return {name: fmt(value) for name, value in config.to_dict().items() if not isinstance(value, (list, tuple, dict))}
 
 
 def controls(task: str):
