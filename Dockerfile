@@ -22,6 +22,9 @@ RUN ${PYTHON} -m venv /opt/venv
 WORKDIR /app
 # build-data/ is optional: ca.crt for a TLS-intercepting proxy on the build network, mnist/*.gz.
 COPY requirements.txt requirements-cluster.txt build-dat[a] /tmp/ctx/
+# Wheels pip takes before any index (pip reads PIP_FIND_LINKS): a folder served over HTTP during the
+# build, e.g. torch from a local mirror (scripts/check-image.sh --wheels); they land in no layer.
+ARG PIP_FIND_LINKS
 RUN if [ -f /tmp/ctx/ca.crt ]; then export PIP_CERT=/tmp/ctx/ca.crt; fi \
  && pip install --index-url "${TORCH_INDEX_URL}" --extra-index-url https://pypi.org/simple \
         torch==2.14.1 torchvision==0.29.1 \
