@@ -229,7 +229,8 @@ if docker info >/dev/null 2>&1; then
   stop_ctr() { docker rm -f losslab-check >/dev/null; }
   restart_ctr() { docker restart losslab-check >/dev/null; }
   in_ctr() { docker exec losslab-check "$@"; }
-  service_procs() { docker top losslab-check -eo args | tail -n +2; }
+  # The engine wants a PID column in `docker top`'s ps options (20.10: "Couldn't find PID field").
+  service_procs() { docker top losslab-check -eo pid,args | tail -n +2 | sed 's/^ *[0-9]* *//'; }
   service_log() { docker logs losslab-check 2>&1; }
   healthcheck_test() { docker inspect --format '{{json .Config.Healthcheck.Test}}' losslab:check; }
   engine_health() {  # the engine's own verdict: its first check runs an interval (30 s) after the start
