@@ -12,7 +12,11 @@
 #       healthy under /losslab/ through the proxy, a run completes.
 # The summary at the end has one PASS/FAIL line per probe; the exit status is 1 if any failed.
 # Not part of `make test`: it takes minutes and gigabytes.
-#   scripts/check-image.sh [--mnist-from DIR] [--torch-index URL] [--wheels DIR] [--no-build]
+#   scripts/check-image.sh [--mnist-from DIR] [--torch-index URL] [--wheels DIR] [--base IMAGE] [--no-build]
+# --base IMAGE: the base image of both stages (BASE_IMAGE, with PYTHON=python3), already in the
+#   engine's store. buildah's default: localhost/losslab-base:bookworm, debootstrapped if missing;
+#   Docker's: the Dockerfile's python:3.12-slim. Docker without a registry can take buildah's base:
+#   `buildah push localhost/losslab-base:bookworm docker-daemon:localhost/losslab-base:bookworm`.
 # --no-build: probe the image the last run built (losslab:check), without building it again.
 # --wheels DIR: a folder of wheels pip takes before any index (e.g. torch 2.14.1 and torchvision 0.29.1
 #   for CPython 3.11, the buildah base's Python), served over HTTP on 127.0.0.1 during the build
@@ -24,12 +28,14 @@ cd "$(dirname "$0")/.."
 MNIST_SRC=""
 WHEELS=""
 TORCH_INDEX=""
+BASE=""
 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --mnist-from) MNIST_SRC="$2"; shift 2 ;;
     --torch-index) TORCH_INDEX="$2"; shift 2 ;;
     --wheels) WHEELS="$2"; shift 2 ;;
+    --base) BASE="$2"; shift 2 ;;
     --no-build) BUILD=""; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -58,6 +64,15 @@ if [ -n "$WHEELS" ]; then
   ARGS+=(--network host --build-arg "PIP_FIND_LINKS=http://127.0.0.1:$wport/")
   echo "wheels for the build: $(ls "$WHEELS"/*.whl | wc -l) from $WHEELS at http://127.0.0.1:$wport/"
 fi
+check_free() {  # check_free DIR: stop unless MIN_FREE_GB (default 20) are free where the engine stores layers
+  local free_gb
+  free_gb=$(( $(df --output=avail -k "$1" | tail -1) / 1048576 ))
+  echo "free on $1: $free_gb GB; TMPDIR: ${TMPDIR:-/var/tmp}"
+  if [ "$free_gb" -lt "${MIN_FREE_GB:-20}" ]; then
+    echo "less than ${MIN_FREE_GB:-20} GB free on $1: the build would fill the disk (MIN_FREE_GB=N to try anyway)" >&2
+    exit 1
+  fi
+}
 stop_wheel_server() { [ -z "$WHEEL_SERVER" ] || kill "$WHEEL_SERVER" 2>/dev/null || true; WHEEL_SERVER=""; }
 
 # --- the probes, the same on both paths. Each engine defines: start_ctr [VAR=VALUE...], stop_ctr,
@@ -190,7 +205,15 @@ finish() {
 
 if docker info >/dev/null 2>&1; then
   if [ -n "$BUILD" ]; then
-    echo "== docker build"
+    if [ -n "$BASE" ]; then
+      docker image inspect "$BASE" >/dev/null 2>&1 ||
+        { echo "no $BASE in Docker's store (from buildah's: buildah push $BASE docker-daemon:$BASE)" >&2; exit 1; }
+      ARGS+=(--build-arg "BASE_IMAGE=$BASE" --build-arg PYTHON=python3)
+    fi
+    # Disk: the build stage's venv layer, the final stage's copy of it, and while each is committed the
+    # step's container beside its layer: ~20 GB with PyPI's CUDA torch.
+    check_free "$(docker info --format '{{.DockerRootDir}}')"
+    echo "== docker build${BASE:+ on $BASE}"
     docker build -t losslab:check "${ARGS[@]}" .
   fi
   stop_wheel_server
@@ -206,7 +229,8 @@ if docker info >/dev/null 2>&1; then
   stop_ctr() { docker rm -f losslab-check >/dev/null; }
   restart_ctr() { docker restart losslab-check >/dev/null; }
   in_ctr() { docker exec losslab-check "$@"; }
-  service_procs() { docker top losslab-check -eo args | tail -n +2; }
+  # The engine wants a PID column in `docker top`'s ps options (20.10: "Couldn't find PID field").
+  service_procs() { docker top losslab-check -eo pid,args | tail -n +2 | sed 's/^ *[0-9]* *//'; }
   service_log() { docker logs losslab-check 2>&1; }
   healthcheck_test() { docker inspect --format '{{json .Config.Healthcheck.Test}}' losslab:check; }
   engine_health() {  # the engine's own verdict: its first check runs an interval (30 s) after the start
@@ -228,8 +252,8 @@ command -v buildah >/dev/null || { echo "neither a Docker engine nor buildah: ap
 # The store's own driver (overlay where the kernel allows it); STORAGE_DRIVER=vfs where it does
 # not (an unprivileged container), at the cost of a full copy of the file system per layer.
 export BUILDAH_ISOLATION=chroot
-BASE=localhost/losslab-base:bookworm
-if [ -n "$BUILD" ] && ! buildah images --quiet "$BASE" >/dev/null 2>&1; then
+BASE=${BASE:-localhost/losslab-base:bookworm}
+if [ -n "$BUILD" ] && [ "$BASE" = localhost/losslab-base:bookworm ] && ! buildah images --quiet "$BASE" >/dev/null 2>&1; then
   echo "== debootstrap a Debian base image (no registry here)"
   rm -rf "$WORK/rootfs"
   debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-certificates,curl \
@@ -247,13 +271,7 @@ if [ -n "$BUILD" ]; then
   # Disk: the build stage's container (the venv), the final stage's container and its committed layer
   # (the venv again, twice) on the store's disk: ~20 GB with PyPI's CUDA torch; while committing, two
   # compressed copies of the layer in TMPDIR (default /var/tmp; TMPDIR=/dev/shm keeps them off the disk).
-  store=$(buildah info --format '{{.store.GraphRoot}}' 2>/dev/null || echo /var/lib/containers/storage)
-  free_gb=$(( $(df --output=avail -k "$store" | tail -1) / 1048576 ))
-  echo "free on $store: $free_gb GB; TMPDIR: ${TMPDIR:-/var/tmp}"
-  if [ "$free_gb" -lt "${MIN_FREE_GB:-20}" ]; then
-    echo "less than ${MIN_FREE_GB:-20} GB free on $store: the build would fill the disk (MIN_FREE_GB=N to try anyway)" >&2
-    exit 1
-  fi
+  check_free "$(buildah info --format '{{.store.GraphRoot}}' 2>/dev/null || echo /var/lib/containers/storage)"
   # Without --layers buildah holds one container per stage, not one per step beside each step's
   # layer (the venv's gigabytes twice more on disk); BUILDAH_LAYERS=true caches the steps for reruns.
   buildah build --isolation chroot --format docker --disable-compression=false -t localhost/losslab:check --build-arg "BASE_IMAGE=$BASE" \
