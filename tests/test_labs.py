@@ -6,6 +6,7 @@ the Runs page and on home (binary runs showed "–" before)."""
 import json
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -66,8 +67,7 @@ def test_the_poisson_lab_trains_to_its_exact_minimum_and_mse_lands_elsewhere():
 def test_the_cli_trains_a_registered_lab():
     from losslab.cli import main
 
-    out = subprocess.run([str(ROOT / ".venv/bin/python") if (ROOT / ".venv/bin/python").exists() else "python3",
-                          "-m", "losslab", "train", "poisson", "--epochs", "30", "--json"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "losslab", "train", "poisson", "--epochs", "30", "--json"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     final = json.loads(out.stdout)["final"]

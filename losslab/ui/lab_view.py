@@ -61,8 +61,8 @@ class Generic:
                   live=is_live(runs)),
               f"{self.task}_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
         finished = [(r, name) for r, name in zip(runs, names) if r["final"]]
-        columns = LABS[self.task].columns or tuple((k, None, "number") for k in finished[0][0]["final"]) if finished else ()
         if finished:  # the lab's own columns, named in the reader's language; "–" where a run has none
+            columns = LABS[self.task].columns or [(key, None, "number") for key in finished[0][0]["final"]]
             st.dataframe([{t("table.loss"): name, **{t(label) if label else key: (pct if kind == "gap" else fmt)(
                               r["final"].get(key)) for key, label, kind in columns}} for r, name in finished],
                          hide_index=True, key=f"{self.task}_final")
