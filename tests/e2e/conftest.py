@@ -147,6 +147,28 @@ def click_when_ready(page, locator, timeout: float = 30.0) -> None:
     locator.click()
 
 
+def pick_option(page, label: str, name, timeout: float = 30.0) -> None:
+    """Choose `name` (a string or regex) in the selectbox labelled `label`. A rerun that redraws
+    the selectbox closes its open list (seen in CI: the Lecturer page's first run was still
+    drawing when the list opened), so open it, look for the option a moment, and open it again
+    until the option is there to click."""
+    from playwright.sync_api import Error
+    option = page.get_by_role("option", name=name)
+
+    def chosen() -> bool:
+        try:
+            wait_idle(page, timeout=5)
+            if not option.count():
+                page.keyboard.press("Escape")
+                page.get_by_label(label, exact=True).click(timeout=2000)
+            option.first.click(timeout=2000)
+            return True
+        except Error:
+            return False
+
+    wait_for(chosen, timeout, 0.25, what=lambda: f"the option {name!r} of {label!r} clicked")
+
+
 def forged_guesses(browser, url: str, n: int = 7) -> list[bool]:
     """n fresh browser sessions, each sending its own made-up X-Forwarded-For, each typing a wrong
     admin token: whether each was told to wait (refused unchecked) rather than "wrong"."""

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Server, click_when_ready, shot, wait_idle
+from tests.e2e.conftest import Server, click_when_ready, pick_option, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
 TOKEN = "lesson-test-admin-token-0123456789"
@@ -76,8 +76,7 @@ def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, brows
 
     lec.get_by_role("link", name=re.compile("Lecturer")).click()
     _wait_text(lec, "Lessons")
-    lec.get_by_label("Lesson", exact=True).click()
-    lec.get_by_role("option", name=re.compile(re.escape(lesson_id))).click()
+    pick_option(lec, "Lesson", re.compile(re.escape(lesson_id)))
     text = _wait_text(lec, "Answers so far: Yes: 2; No: 1.")
     assert "3 runs overlaid (3 by students)" in _wait_text(lec, "3 runs overlaid")
     lec.get_by_role("button", name="📣 Reveal to the class").click()
