@@ -15,9 +15,14 @@ import torch
 def pack(model, opt, lab, step: int, epoch: int, batch: int, epoch_rng) -> bytes:
     """epoch_rng: the batch-order generator's state at the start of `epoch` (its permutation is
     drawn again on resume, and the first `batch` batches skipped)."""
+    return pack_state(model.state_dict(), opt.state_dict(), lab.final, step, epoch, batch, epoch_rng)
+
+
+def pack_state(model_state: dict, opt_state: dict, final: dict, step: int, epoch: int, batch: int, epoch_rng) -> bytes:
+    """The same bytes from the parts (a run of a batch has no model or optimizer of its own)."""
     buf = io.BytesIO()
-    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "epoch": epoch, "batch": batch,
-                "rng": epoch_rng, "final": dict(lab.final)}, buf)
+    torch.save({"model": model_state, "opt": opt_state, "step": step, "epoch": epoch, "batch": batch,
+                "rng": epoch_rng, "final": dict(final)}, buf)
     return buf.getvalue()
 
 

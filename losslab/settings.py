@@ -58,6 +58,8 @@ _TABLE = [
             shown_default="`~/.cache/losslab/data` (image: `/opt/losslab/data`)"),
     Setting("LOSSLAB_WORKERS", "int", 0, "runs training at the same time (0: one per core); each worker gets "
             "cores ÷ workers torch threads", low=0, shown_default="number of cores"),
+    Setting("LOSSLAB_BATCH_RUNS", "int", 128, "runs one worker trains together as one program when they share a "
+            "lab, a model shape and an optimizer (a class pressing Start at once); 1: every run alone", low=1),
     Setting("LOSSLAB_WORKER_NICE", "int", 10, "how far a worker yields the CPU to the web server (a `nice` "
             "increment): pages stay responsive while every core trains", low=-20, high=19),
     Setting("LOSSLAB_MAX_RUNS_PER_OWNER", "int", 3, "queued + running runs one browser may have", low=1),

@@ -36,6 +36,9 @@ class Lab:
     # The generic view's final table: (final metric, its column's catalogue key, "number" or "gap")
     columns: tuple = ()
     datasets: tuple = ()            # data a run needs installed first (shown as the CLI's data choices)
+    # Runs started together train as one program (losslab/batched.py): config → what must be equal
+    # for two runs to share it, or None (this run trains alone). None here: every run alone.
+    batch: Optional[Callable[[object], Optional[tuple]]] = None
 
 
 LABS: dict[str, Lab] = {}
@@ -55,6 +58,12 @@ def ordered() -> list[Lab]:
 def of(config) -> Lab:
     """The lab a config trains in (by its task)."""
     return LABS[config.task]
+
+
+def batch_key(config) -> Optional[tuple]:
+    """What must be equal for two runs to train as one program (losslab.batched); None: alone."""
+    lab = LABS.get(config.task)
+    return lab.batch(config) if lab is not None and lab.batch else None
 
 
 def accuracy_result(*keys: str):

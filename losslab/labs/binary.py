@@ -178,8 +178,29 @@ class BinaryTrainer:
     def after_step(self, model, step, epoch, value, pred, y, reporter):
         reporter.metric(step, epoch, "train", "loss", value)
         self.final["train/loss"] = value
-        if step % self.every == 0 or step == self.total_steps:
+        if self.next_event(step - 1) == step:
             self.evaluate(model, step, epoch, reporter)
+
+    # What after_step records, in the parts a batch of full-batch runs (losslab/batched.py) calls:
+    # one step per epoch there, so a step is its epoch.
+    def batch_data(self):
+        return self.x, self.data.train_y
+
+    @staticmethod
+    def batch_metrics(pred, y) -> dict:
+        return {}
+
+    def rows(self, steps: range, values: dict, reporter) -> None:
+        for step, value in zip(steps, values["loss"]):
+            reporter.metric(step, step, "train", "loss", value)
+        self.final["train/loss"] = values["loss"][len(steps) - 1]
+
+    def next_event(self, step: int) -> int:
+        """The next step after `step` with an evaluation (every ~1 % of the run, and the last)."""
+        return min((step // self.every + 1) * self.every, self.total_steps)
+
+    def event(self, model, step, epoch, reporter):
+        self.evaluate(model, step, epoch, reporter)
 
     def end_epoch(self, model, step, epoch, reporter):
         pass
@@ -220,6 +241,15 @@ class BinaryTrainer:
         self.final.update(metrics)
 
 
+def _batch(config: BinaryConfig):
+    """Full-batch runs of one model shape and optimizer share a program; minibatches (each run its
+    own shuffle) and slow motion train alone."""
+    if config.speed or config.batch_size:
+        return None
+    net = (config.hidden, config.depth, config.activation) if config.model == "net" else ()
+    return ("binary", config.model, config.n_inputs, net, config.loss_fn.input_kind == "probability", config.optimizer)
+
+
 register(Lab("binary", BinaryConfig, BinaryTrainer, "🎯", "losslab.ui.binary", order=20,
              curve=("train/loss", True, "lesson.curve_loss"), gallery="accuracy",
-             result=accuracy_result("test/accuracy", "train/accuracy"), export="binary"))
+             result=accuracy_result("test/accuracy", "train/accuracy"), export="binary", batch=_batch))

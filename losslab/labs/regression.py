@@ -132,14 +132,38 @@ class RegressionTrainer:
         yield self.x, self.y
 
     def after_step(self, model, step, epoch, value, pred, y, reporter):
-        last = step == self.config.epochs
-        if step % self.config.eval_every == 0 or last:
-            mse = torch.mean((pred.detach() - y) ** 2).item()
-            reporter.metric(step, step, "train", "loss", value)
-            reporter.metric(step, step, "train", "mse", mse)
-            self.final.update({"train/loss": value, "train/mse": mse})
-        if step % self.snap_every == 0 or last:
-            reporter.snapshot(step, "line", line_snapshot(model, self.x, self.y, self.scale))
+        if step % self.config.eval_every == 0 or step == self.config.epochs:
+            self.rows(range(step, step + 1), {"loss": [value], "mse": [torch.mean((pred.detach() - y) ** 2).item()]},
+                      reporter)
+        if self.next_event(step - 1) == step:
+            self.event(model, step, epoch, reporter)
+
+    # What after_step records, in the parts a batch of runs (losslab/batched.py) calls: the values
+    # every run of a batch computes at once, the rows each keeps, and its snapshots.
+    def batch_data(self):
+        return self.x, self.y
+
+    @staticmethod
+    def batch_metrics(pred, y) -> dict:
+        """Per run of a batch (pred, y: (runs, n, 1)): the shared yardstick, MSE."""
+        return {"mse": ((pred - y) ** 2).mean(dim=(1, 2))}
+
+    def rows(self, steps: range, values: dict, reporter) -> None:
+        """The metric rows of `steps` (one step per epoch): every `eval_every` steps and the last."""
+        every, last = self.config.eval_every, self.config.epochs
+        loss, mse = values["loss"], values["mse"]
+        for i, step in enumerate(steps):
+            if step % every == 0 or step == last:
+                reporter.metric(step, step, "train", "loss", loss[i])
+                reporter.metric(step, step, "train", "mse", mse[i])
+                self.final.update({"train/loss": loss[i], "train/mse": mse[i]})
+
+    def next_event(self, step: int) -> int:
+        """The next step after `step` with a line snapshot (~200 in a run, and the last)."""
+        return min((step // self.snap_every + 1) * self.snap_every, self.config.epochs)
+
+    def event(self, model, step, epoch, reporter):
+        reporter.snapshot(step, "line", line_snapshot(model, self.x, self.y, self.scale))
 
     def end_epoch(self, model, step, epoch, reporter):
         pass
@@ -156,10 +180,16 @@ class RegressionTrainer:
             reporter.snapshot(step, "line", line_snapshot(model, self.x, self.y, self.scale))
 
 
+def _batch(config: RegressionConfig):
+    """Runs that can share a program: the same model and optimizer (slow motion trains alone)."""
+    return None if config.speed else ("regression", config.model, config.optimizer)
+
+
 def _result(final: dict):
     mse = final.get("final/mse")
     return ("table.mse_result", {"mse": mse}) if mse is not None else None  # the UI formats the number
 
 
 register(Lab("regression", RegressionConfig, RegressionTrainer, "📈", "losslab.ui.regression", order=10,
-             curve=("train/mse", True, "lesson.curve_mse"), gallery="lines", result=_result, export="regression"))
+             curve=("train/mse", True, "lesson.curve_mse"), gallery="lines", result=_result, export="regression",
+             batch=_batch))

@@ -56,6 +56,19 @@ def run_name(loss: "Loss", param: Optional[float]) -> str:
     return f"{loss.label} · {loss.param.symbol} = {loss.resolve_param(param):g}"
 
 
+def mean(each: Callable) -> Callable:
+    """A loss that is the mean of a per-point term: fn(p, y, param) = each(p, y, param).mean().
+    The term itself (`Loss.each`) gives each run of a batch its own mean in one call
+    (losslab.batched), where a mean-only function would need one call per run."""
+    def fn(p, y, param):
+        return each(p, y, param).mean()
+
+    fn.each = each
+    fn.__name__ = fn.__qualname__ = each.__name__
+    fn.__doc__ = each.__doc__
+    return fn
+
+
 @dataclass(frozen=True)
 class Loss:
     """One registry entry. `fn(pred, target, param)` returns the batch mean as a 0-d tensor."""
@@ -87,6 +100,11 @@ class Loss:
     closed_form: bool = False
     kinks: Optional[Callable] = None
     convex: bool | Callable[[Optional[float]], bool] = False
+
+    @property
+    def each(self) -> Optional[Callable]:
+        """The per-point term when the loss is its mean (see `mean`), else None."""
+        return getattr(self.fn, "each", None)
 
     @property
     def train_fn(self):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..lazy import LazyModule
 from ..i18n import Text
-from . import Loss, Param, register
+from . import Loss, Param, mean, register
 
 torch = LazyModule("torch")
 F = LazyModule("torch.nn.functional")
@@ -16,17 +16,17 @@ F = LazyModule("torch.nn.functional")
 def _bce_naive(p, y, _):
     # The seed's textbook form: log(0) = -inf, so p = 0 or 1 with the wrong label gives inf,
     # and 0 * log(0) gives NaN even when the label is right.
-    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p))
 
 
 def _bce_logits(z, y, _):
     # max(z, 0) - z*y + log(1 + exp(-|z|)): never exponentiates a large positive number.
-    return (z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))).mean()
+    return z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs()))
 
 
 def _hinge(z, y, _):
     s = 2 * y - 1  # labels {0, 1} -> signs {-1, +1}
-    return torch.relu(1 - s * z).mean()
+    return torch.relu(1 - s * z)
 
 
 def _hinge_reference(z, y, _):
@@ -45,7 +45,7 @@ FOCAL_FLOOR = 1e-12
 def _binary_focal(z, y, gamma):
     ce = _bce_logits_elementwise(z, y)
     one_minus_pt = torch.sigmoid(-(2 * y - 1) * z).clamp(min=FOCAL_FLOOR)  # 1 − p_t, no cancellation
-    return (one_minus_pt ** gamma * ce).mean()
+    return one_minus_pt ** gamma * ce
 
 
 def _bce_logits_elementwise(z, y):
@@ -68,7 +68,7 @@ register(Loss(
     explanation=Text(en="Punishes a confident wrong answer without limit. Written this way it breaks at p = 0 or 1: "
         "log 0 = -∞ gives inf, and 0·log 0 gives NaN.",
              ko='확신에 찬 오답을 한없이 벌합니다. 이렇게 쓰면 p = 0 또는 1에서 깨집니다: log 0 = -∞ 이라 inf가 되고, 0·log 0 은 NaN이 됩니다.'),
-    fn=_bce_naive,
+    fn=mean(_bce_naive),
     reference=lambda p, y, _: F.binary_cross_entropy(p, y),
     stable_form="bce_logits",
     nan_note=Text(en="the naive formula takes 0 · log 0 = NaN at p = 0 or 1",
@@ -89,7 +89,7 @@ register(Loss(
     formula=r"\frac{1}{n}\sum_i \big[\max(z_i,0) - z_i y_i + \log(1+e^{-|z_i|})\big]",
     explanation=Text(en="The same loss computed from the logit z (p = σ(z)) without ever taking log 0: finite for any z.",
              ko='같은 손실을 로짓 z (p = σ(z))에서 계산하여 log 0 을 전혀 거치지 않습니다: 어떤 z에서도 유한합니다.'),
-    fn=_bce_logits,
+    fn=mean(_bce_logits),
     reference=lambda z, y, _: F.binary_cross_entropy_with_logits(z, y),
     fused=True,
     unit="nats",
@@ -105,7 +105,7 @@ register(Loss(
     explanation=Text(en="The SVM loss: zero once a point is on the right side with margin 1, so confident right answers stop "
         "contributing at all.",
              ko='SVM의 손실: 점이 마진 1 이상으로 올바른 쪽에 있으면 0이 되어, 확신 있는 정답은 더 이상 기여하지 않습니다.'),
-    fn=_hinge,
+    fn=mean(_hinge),
     reference=_hinge_reference,
     kinks=lambda y, _: 2 * y - 1,  # 1 − s·z = 0 at z = s
 ))
@@ -118,7 +118,7 @@ register(Loss(
     formula=r"\frac{1}{n}\sum_i (1-p_{t,i})^{\gamma}\,\mathrm{BCE}(z_i, y_i)",
     explanation=Text(en="BCE scaled down for examples that are already easy (p_t near 1), so training concentrates on the hard ones.",
              ko='이미 쉬운 예(p_t가 1에 가까움)의 BCE를 줄여, 학습이 어려운 예에 집중하게 합니다.'),
-    fn=_binary_focal,
+    fn=mean(_binary_focal),
     reference=_binary_focal_reference,
     param=Param("gamma", 2.0, 0.0, 10.0, Text(en="γ = 0 is plain BCE; larger γ ignores easy examples more",
              ko='γ = 0 이면 보통 BCE, γ가 클수록 쉬운 예를 더 무시합니다')),

@@ -8,7 +8,7 @@ import math
 
 from ..i18n import Text
 from ..lazy import LazyModule
-from . import Loss, Param, register
+from . import Loss, Param, mean, register
 from .classification import _one_hot
 
 torch = LazyModule("torch")
@@ -57,7 +57,7 @@ def _poly1(z, y, eps):
 
 
 def _binary_squared_hinge(z, y, _):
-    return (torch.relu(1 - (2 * y - 1) * z) ** 2).mean()
+    return torch.relu(1 - (2 * y - 1) * z) ** 2
 
 
 # --- independent references for the tests (plain formulas; torch's own where it has one) ---
@@ -111,7 +111,7 @@ register(Loss(
                         "zero once a point is right by a margin of 1.",
                      ko="힌지를 제곱한 것: 마진에서 매끄럽고 반대편 멀리 있는 점에 더 가혹하며, 마진 1 이상 "
                         "맞으면 여전히 0입니다."),
-    fn=_binary_squared_hinge,
+    fn=mean(_binary_squared_hinge),
     reference=_binary_squared_hinge_reference,
     convex=True,
 ))
