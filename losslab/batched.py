@@ -82,6 +82,7 @@ class _Group:
 class Batch:
     def __init__(self, first: _Member, done: Callable, fatal: Callable[[BaseException], bool]):
         self.template, self.done, self.fatal = first.model, done, fatal
+        self.key = labs.batch_key(first.config)
         self.layout = stacked.Layout(first.model)  # before bind() takes the parameters out
         self.optimizer = stacked.Optimizer(first.config.optimizer)
         self.members: list[_Member] = []
@@ -124,6 +125,8 @@ class Batch:
         for item in new:
             try:
                 m = item if isinstance(item, _Member) else _Member(item, self.tick)
+                if labs.batch_key(m.config) != self.key:
+                    raise ValueError(f"a run of {labs.batch_key(m.config)} cannot join a batch of {self.key}")
                 m.joined = self.tick
                 if m.job.resume_state is not None:
                     m.base = m.job.resume_state["step"]
