@@ -85,6 +85,12 @@ class Housekeeping:
         rows = self.conn.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall()
         return {status: n for status, n in rows}
 
+    def batches(self) -> list[int]:
+        """How many runs each busy worker trains together now (one program per worker), largest first."""
+        rows = self.conn.execute("SELECT worker, COUNT(*) FROM runs WHERE status = 'running' AND worker IS NOT NULL "
+                                 "GROUP BY worker").fetchall()
+        return sorted((n for _, n in rows), reverse=True)
+
     def recover(self, scope: tuple[str, tuple] = ("1 = 1", ())) -> int:
         """At start-up: runs left `running` by a stopped server (or ended `interrupted` by their
         orphaned worker) are queued again and resume from their last saved state, at most

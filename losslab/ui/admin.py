@@ -47,6 +47,10 @@ def overview() -> None:
     cols[2].metric(t("admin.queued"), counts.get("queued", 0))
     cols[3].metric(t("admin.finished"), sum(v for k, v in counts.items() if k not in ("running", "queued")))
     cols[4].metric(t("admin.restarts"), status.get("restarts", 0))
+    batches = service().batches()
+    if batches:  # a class that pressed Start together trains as one program per worker
+        st.caption(t("admin.batches", count=len(batches), sizes=" + ".join(str(n) for n in batches),
+                     runs=sum(batches)))
     if status.get("executor") == "ray":
         cluster(status)
     pinned = service().pinned()
