@@ -90,6 +90,31 @@ def test_a_killed_actors_run_resumes_on_another_actor(ray_service):
     assert s.executor.status()["restarts"] >= 1
 
 
+def test_a_killed_actors_batch_every_run_resumes(ray_service):
+    """Runs started together train as one batch on an actor; killed, each of them resumes."""
+    import ray
+
+    s = ray_service
+    ids = [s.submit(RegressionConfig(epochs=60_000, seed=k), f"student{k}") for k in range(4)]
+
+    def a_batch():
+        runs = [s.get(i) for i in ids]
+        by_worker = {}
+        for r in runs:
+            if r["status"] == "running" and s.conn.execute("SELECT 1 FROM resume WHERE run = ?", (r["id"],)).fetchone():
+                by_worker.setdefault(r["worker"], []).append(r["id"])
+        return next(((w, rs) for w, rs in by_worker.items() if len(rs) >= 2), None)
+
+    token, batch = wait_for(a_batch, timeout=120, what="two runs training as one batch, their state saved")
+    ray.kill(s.executor.actors[int(token.split("/")[1].split(":")[0])], no_restart=True)
+    for run_id in batch:
+        run = s.wait(run_id, timeout=240)
+        assert run["status"] == "completed" and run["attempts"] == 1 and run["resumed_at"] > 0
+        assert _steps(s, run_id) == list(range(1, 60_001))  # every step once across the kill
+    for run_id in ids:
+        assert s.wait(run_id, timeout=240)["status"] == "completed"
+
+
 def test_the_lecturer_page_shows_the_clusters_actors_and_nodes(ray_service, monkeypatch):
     from losslab.jobs import service as service_mod
     from tests.conftest import ROOT, app
