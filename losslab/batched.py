@@ -103,6 +103,7 @@ class Batch:
                                                    for i in keep]) if keep else torch.empty(0, width)
                                 for slot in self.optimizer.slots()}
         self.members = members
+        self.views = self.layout.split(self.flat)
         for r, m in enumerate(members):
             self.layout.bind(m.model, self.flat, r)
         c = [m.config for m in members]
@@ -229,10 +230,11 @@ class Batch:
             self.leave_finished()
 
     def _forward_backward(self):
-        total, extra, per_group = 0.0, {}, []
+        total, extra, per_group = None, {}, []
         for g in self.groups:
             try:
-                params = self.layout.split(self.flat if g.everyone else self.flat.index_select(0, g.idx))
+                # one group: the stack's own views, made once per restack (a view costs as much as a step's op)
+                params = self.views if g.everyone else self.layout.split(self.flat.index_select(0, g.idx))
                 pred = stacked.forward(self.template, params, g.x)
                 per = g.per_run(pred, g.y)
                 with torch.no_grad():
@@ -241,7 +243,7 @@ class Batch:
                 for m in g.members:
                     self.leave(m, exc)
                 return None, None
-            total = total + per.sum()
+            total = per.sum() if total is None else total + per.sum()
             per_group.append((g, per.detach(), metrics))
         total.backward()
         if len(per_group) == 1:

@@ -23,6 +23,11 @@ class Reporter:
     def metric(self, step: int, epoch: int, split: str, name: str, value: float) -> None:
         pass
 
+    def metric_rows(self, steps, epochs, split: str, name: str, values) -> None:
+        """Many rows of one metric at once (a batch hands its runs their values in chunks)."""
+        for step, epoch, value in zip(steps, epochs, values):
+            self.metric(step, epoch, split, name, value)
+
     def snapshot(self, step: int, kind: str, payload: dict) -> None:
         pass
 

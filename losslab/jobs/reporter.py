@@ -9,6 +9,7 @@ import logging
 import os
 import time
 import traceback
+from itertools import repeat
 
 from .. import settings
 from ..i18n import Problem
@@ -53,6 +54,11 @@ class DbReporter:
 
     def metric(self, step, epoch, split, name, value):
         self.rows.append((self.run_id, step, epoch, split, name, encode_value(value), now()))
+
+    def metric_rows(self, steps, epochs, split, name, values):
+        if any(v != v for v in values):  # NaN → NULL, as metric() stores it
+            values = [encode_value(v) for v in values]
+        self.rows.extend(zip(repeat(self.run_id), steps, epochs, repeat(split), repeat(name), values, repeat(now())))
 
     def snapshot(self, step, kind, payload):
         self.snaps.append((self.run_id, step, kind, json.dumps(payload)))

@@ -191,8 +191,7 @@ class BinaryTrainer:
         return {}
 
     def rows(self, steps: range, values: dict, reporter) -> None:
-        for step, value in zip(steps, values["loss"]):
-            reporter.metric(step, step, "train", "loss", value)
+        reporter.metric_rows(steps, steps, "train", "loss", values["loss"][:len(steps)])
         self.final["train/loss"] = values["loss"][len(steps) - 1]
 
     def next_event(self, step: int) -> int:

@@ -152,11 +152,13 @@ class RegressionTrainer:
         """The metric rows of `steps` (one step per epoch): every `eval_every` steps and the last."""
         every, last = self.config.eval_every, self.config.epochs
         loss, mse = values["loss"], values["mse"]
-        for i, step in enumerate(steps):
-            if step % every == 0 or step == last:
-                reporter.metric(step, step, "train", "loss", loss[i])
-                reporter.metric(step, step, "train", "mse", mse[i])
-                self.final.update({"train/loss": loss[i], "train/mse": mse[i]})
+        if every > 1:
+            kept = [i for i, step in enumerate(steps) if step % every == 0 or step == last]
+            steps, loss, mse = [steps[i] for i in kept], [loss[i] for i in kept], [mse[i] for i in kept]
+        if len(steps):
+            reporter.metric_rows(steps, steps, "train", "loss", loss)
+            reporter.metric_rows(steps, steps, "train", "mse", mse)
+            self.final.update({"train/loss": loss[-1], "train/mse": mse[-1]})
 
     def next_event(self, step: int) -> int:
         """The next step after `step` with a line snapshot (~200 in a run, and the last)."""
