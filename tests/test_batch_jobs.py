@@ -93,3 +93,20 @@ def test_a_run_deleted_mid_batch_leaves_it_and_a_config_that_does_not_load_fails
     assert s.get(ids[0]) is None
     bad = s.wait("badconfig", timeout=60)
     assert bad["status"] == "failed" and "epochs" in bad["error"]
+
+
+def test_the_lecturer_page_shows_how_many_runs_each_worker_trains_together(app_env, monkeypatch):
+    from losslab.jobs.service import get_service
+    from tests.conftest import app
+
+    monkeypatch.setenv("LOSSLAB_ADMIN_TOKEN", "lecture-secret")
+    s = get_service()
+    ids = _submit(s, [LONGISH.replace(seed=k) for k in range(3)])
+    _one_batch(s, ids)
+    at = app("admin")
+    at.text_input(key="admin_input").set_value("lecture-secret").run()
+    assert not at.exception, at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "Training now: 3 runs as 1 batched program(s), one per busy worker: 3 runs." in caption
+    for run_id, owner in zip(ids, ("student-0", "student-1", "student-2")):
+        s.stop(run_id, owner)
