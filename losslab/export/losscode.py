@@ -33,7 +33,8 @@ def _helpers(fn, seen: set) -> list[str]:
         if name in seen or name not in fn.__globals__:
             continue
         value = fn.__globals__[name]
-        if isinstance(value, types.FunctionType) and value.__module__.startswith("losslab.losses"):
+        # a loss module's own helpers; not the registry's (co_names also lists attributes: `.mean()`)
+        if isinstance(value, types.FunctionType) and value.__module__.startswith("losslab.losses."):
             seen.add(name)
             out += _helpers(value, seen) + [textwrap.dedent(inspect.getsource(value)).strip()]
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -51,9 +52,15 @@ def loss_source(loss, param) -> str:
         body = ast.unparse(node.body)
         head = f"def loss_fn({args[0]}, {args[1]}, {args[2]}={param!r}):"
         return f"{head}\n    return {body}"
+    each = getattr(fn, "each", None)
+    fn = each or fn  # the mean of a per-point term (losses.mean): the term's source, each return a mean
     helpers = _helpers(fn, {fn.__name__})
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     func = tree.body[0]
+    if each is not None:
+        for node in ast.walk(func):
+            if isinstance(node, ast.Return) and node.value is not None:
+                node.value = ast.Call(ast.Attribute(node.value, "mean", ast.Load()), [], [])
     func.name = "loss_fn"
     func.args.defaults = [ast.Constant(param)]
     source = ast.unparse(func)
