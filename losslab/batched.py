@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import torch
-from torch.func import vmap
 
 from . import labs, resume, stacked
-from .models import build_model
+from .members import Group, Member
 from .training import Reporter, Result
 
 CHUNK = 64          # steps between two hand-overs of values to the runs' reporters
@@ -41,58 +40,20 @@ class Job:
     tag: Any = None  # the caller's (the run id)
 
 
-class _Member:
-    def __init__(self, job: Job, tick: int):
-        self.job, self.config = job, job.config
-        self.trainer = labs.of(job.config).trainer(job.config)
-        self.model = build_model(job.config)
-        stacked.check(self.model)
-        self.x, self.y = self.trainer.batch_data()
-        loss = job.config.loss_fn
-        self.group = (loss.name, loss.resolve_param(job.config.loss_param), len(self.x))
-        self.total, self.base, self.joined = self.trainer.total_steps, 0, tick
-        self.cut = float("inf")  # a diverged run's rows end before its last step
-        self.started = time.perf_counter()
-
-    def step(self, tick: int) -> int:
-        return self.base + tick - self.joined
-
-
-class _Group:
-    """Runs that share a loss, its parameter and a number of points: one loss call per step."""
-
-    def __init__(self, members: list, positions: list[int], everyone: bool):
-        self.members, self.everyone = members, everyone
-        self.idx = torch.tensor(positions)
-        self.x = torch.stack([m.x for m in members])
-        self.y = torch.stack([m.y for m in members])
-        loss, param = members[0].config.loss_fn, members[0].group[1]
-        self.metrics = members[0].trainer.batch_metrics
-        if loss.each is not None:  # the mean of a per-point term: every run's mean in one call
-            self.per_run = lambda p, t: loss.each(p, t, param).mean(dim=(1, 2))
-            return
-        one = lambda p, t: loss.train_fn(p, t, param)  # noqa: E731
-        self.per_run = vmap(one)
-        try:
-            self.per_run(self.y.clone().requires_grad_(True), self.y)
-        except Exception:  # a loss vmap cannot trace: one call per run, same numbers
-            self.per_run = lambda p, t: torch.stack([one(a, b) for a, b in zip(p, t)])
-
-
 class Batch:
-    def __init__(self, first: _Member, done: Callable, fatal: Callable[[BaseException], bool]):
+    def __init__(self, first: Member, done: Callable, fatal: Callable[[BaseException], bool]):
         self.template, self.done, self.fatal = first.model, done, fatal
         self.key = labs.batch_key(first.config)
         self.layout = stacked.Layout(first.model)  # before bind() takes the parameters out
         self.optimizer = stacked.Optimizer(first.config.optimizer)
-        self.members: list[_Member] = []
+        self.members: list[Member] = []
         self.flat = torch.empty(0)
         self.tick, self.filled, self.eager = 0, 0, False
         self.events: list = []      # heap of (tick, n, member): a snapshot or an evaluation is due
         self.order = itertools.count()
 
     # membership: every change re-stacks (rare: a join or a leave, not a step)
-    def _restack(self, members: list[_Member], fresh: dict) -> None:
+    def _restack(self, members: list[Member], fresh: dict) -> None:
         """Stack `members` (old ones keep their values; `fresh` maps a new one to its model)."""
         old = {id(m): i for i, m in enumerate(self.members)}
         keep = [old.get(id(m), -1) for m in members]
@@ -114,7 +75,7 @@ class Batch:
         groups: dict = {}
         for r, m in enumerate(members):
             groups.setdefault(m.group, []).append(r)
-        self.groups = [_Group([members[r] for r in rs], rs, len(groups) == 1) for rs in groups.values()]
+        self.groups = [Group([members[r] for r in rs], rs, len(groups) == 1) for rs in groups.values()]
         names = {"loss"} | {n for g in self.groups for n in g.metrics(g.y[:1], g.y[:1])}
         self.buffers = {name: torch.full((CHUNK, len(members)), float("nan")) for name in sorted(names)}
         self.finish_tick = min((m.joined + m.total - m.base for m in members), default=0)
@@ -125,7 +86,7 @@ class Batch:
         fresh, members = {}, list(self.members)
         for item in new:
             try:
-                m = item if isinstance(item, _Member) else _Member(item, self.tick)
+                m = item if isinstance(item, Member) else Member(item, self.tick)
                 if labs.batch_key(m.config) != self.key:
                     raise ValueError(f"a run of {labs.batch_key(m.config)} cannot join a batch of {self.key}")
                 m.joined = self.tick
@@ -135,7 +96,7 @@ class Batch:
                 fresh[id(m)] = m.model
                 members.append(m)
             except Exception as exc:
-                self._ended(item.job if isinstance(item, _Member) else item, exc)
+                self._ended(item.job if isinstance(item, Member) else item, exc)
         if not fresh:
             return
         self._restack(members, fresh)
@@ -159,12 +120,12 @@ class Batch:
                 value.copy_(state["model"][name])
         self.optimizer.load_torch_state(state["opt"], self.layout, r)
 
-    def _schedule(self, m: _Member, step: int) -> None:
+    def _schedule(self, m: Member, step: int) -> None:
         due = m.trainer.next_event(step)
         if due is not None and step < due <= m.total:
             heapq.heappush(self.events, (self.tick + due - step, next(self.order), m))
 
-    def leave(self, m: _Member, outcome) -> None:
+    def leave(self, m: Member, outcome) -> None:
         """End one run (a Result or the exception that ended it alone) and take it out."""
         self.handover()
         if m in self.members:
@@ -180,7 +141,7 @@ class Batch:
         for m in [m for m in self.members if m.step(self.tick) >= m.total]:
             self._end(m, "completed")
 
-    def _end(self, m: _Member, status: str) -> None:
+    def _end(self, m: Member, status: str) -> None:
         self.handover()
         step = m.step(self.tick)
         try:
@@ -295,7 +256,7 @@ class Batch:
         for m, exc in failed:
             self.leave(m, exc)
 
-    def _pack(self, m: _Member, r: int, step: int) -> bytes:
+    def _pack(self, m: Member, r: int, step: int) -> bytes:
         model_state = {name: v.clone() for name, v in self.layout.split(self.flat.detach()[r]).items()}
         opt_state = self.optimizer.torch_state(m.config, self.layout, self.flat, r, float(step))
         return resume.pack_state(model_state, opt_state, m.trainer.final, step, step, 1, None)
@@ -314,7 +275,7 @@ def train_batch(jobs: list[Job], more: Optional[Callable[[int], list[Job]]] = No
         if pending:
             if batch is None:
                 try:
-                    first = _Member(pending[0], 0)
+                    first = Member(pending[0], 0)
                 except Exception as exc:
                     if fatal(exc):
                         raise
