@@ -15,8 +15,8 @@ outcome)` with a training.Result or the exception that ended it alone."""
 from __future__ import annotations
 
 import heapq
-import math
 import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -41,6 +41,10 @@ class Job:
 
 
 class Batch:
+    """The runs training together now: their parameters as rows of one stack (and the optimizer's
+    state likewise), their loss groups, the snapshots due (a heap by step), and the values of the
+    steps not yet handed over to their reporters (a chunk of at most CHUNK rows)."""
+
     def __init__(self, first: Member, done: Callable, fatal: Callable[[BaseException], bool]):
         self.template, self.done, self.fatal = first.model, done, fatal
         self.key = labs.batch_key(first.config)
