@@ -12,7 +12,7 @@ from ..losses import LOSSES, unit_of
 from ..labs.regression import exact_line, initial_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
-from . import landscape
+from . import landscape, step_map
 from .landscape import names
 from .charts import chart
 from .cache import is_live, shared_figure
@@ -149,8 +149,10 @@ def preview(config: RegressionConfig) -> None:
         for e in [_exact(config)]]
     chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, exact=exact, **_axes(config)),
           "reg_preview", summaries.fitted_lines(start + exact, optimum))
+    step_map.section(config)
 
 
 def show(run_ids: list[str]) -> None:
     live(run_ids, render, task="regression")
     landscape.live_section(run_ids)  # its own fragment: the path grows at its own, slower pace
+    step_map.section_for_runs(run_ids)
