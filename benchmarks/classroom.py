@@ -172,6 +172,9 @@ class Replicated:
 
 
 def main() -> None:
+    # Simulated students all come from 127.0.0.1; a real class comes from one address per device.
+    # The per-address cap (LOSSLAB_MAX_RUNS_PER_CLIENT, 12) would turn away all but 12 of them.
+    os.environ.setdefault("LOSSLAB_MAX_RUNS_PER_CLIENT", "10000")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--viewers", type=int, nargs="+", default=None)
