@@ -2,6 +2,9 @@
 suggested next step at each threshold, the lecturer opens the second vote, students revote (only
 after a first vote, only while it is open, once), the switch matrix and the anonymous CSV."""
 
+import csv
+import io
+
 import pytest
 
 from losslab import votes
@@ -129,6 +132,25 @@ def test_the_switch_matrix_counts_every_move_overall_and_by_first_confidence(ser
     assert matrix["fairly_sure"][votes.STAYED_RIGHT] == 1 and matrix["fairly_sure"][votes.WRONG_TO_WRONG] == 1
     assert matrix[votes.NOT_GIVEN] == {**dict.fromkeys(votes.SWITCHES, 0), votes.WRONG_TO_RIGHT: 1}
     assert service.revote_count(LESSON) == 9 and service.first_vote_share(LESSON) == (4, 10)
+
+
+def test_the_csv_holds_confidences_and_switches_and_no_token(service, monkeypatch):
+    from losslab.jobs import service as service_mod
+    from losslab.ui.lecturer import export_csv
+
+    _class_votes_twice(service)
+    monkeypatch.setattr(service_mod, "_service", service)
+    text = export_csv(LESSON).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert list(rows[0])[-5:] == ["confidence", "second_choice", "second_choice_text", "second_confidence", "switch"]
+    assert len(rows) == 10
+    for row, (first, conf, second, conf2, kind) in zip(rows, CLASS):
+        assert row["choice"] == str(first) and row["confidence"] == ("" if conf is None else votes.CONFIDENCE[conf])
+        assert row["second_choice"] == str(second) and row["switch"] == kind
+        assert row["second_confidence"] == ("" if conf2 is None else votes.CONFIDENCE[conf2])
+    assert rows[-1]["second_choice"] == rows[-1]["switch"] == rows[-1]["second_confidence"] == ""
+    assert rows[-1]["confidence"] == "sure"
+    assert "student-token" not in text
 
 
 def test_clearing_the_class_clears_both_rounds(service):
