@@ -39,10 +39,12 @@ def said(key: str, choice: str, confidence) -> str:
 # --- the student's page --------------------------------------------------------------------
 def second_vote(lesson: Lesson) -> None:
     """Once the lecturer opens it: the student's first answer, then a new choice and confidence.
-    The page asks the store every POLL_SECONDS while the vote is closed, and redraws when it opens."""
+    The page asks the store every POLL_SECONDS while the vote is closed and this student has not
+    voted again, and redraws when it opens."""
     opened_now = service().second_vote_open(lesson.id)
+    done = service().my_revote(lesson.id, owner()) is not None
 
-    @st.fragment(run_every=None if opened_now else POLL_SECONDS)
+    @st.fragment(run_every=None if opened_now or done else POLL_SECONDS)
     def box():
         opened = service().second_vote_open(lesson.id)
         if opened != opened_now:
