@@ -13,6 +13,7 @@ from typing import Optional
 
 from .. import settings
 from ..lessons import BUILTIN, Lesson, check_id, make
+from ..votes import confidence_code, switch, valid_confidence
 from .errors import JobError, LimitError, NotAllowed, NotFound
 from .store import Transaction, now, run_row
 
@@ -66,6 +67,8 @@ class Lessons:
         with Transaction(self.conn) as c:
             c.execute("DELETE FROM answers WHERE lesson = ?", (lesson_id,))
             c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
+            c.execute("DELETE FROM revotes WHERE lesson = ?", (lesson_id,))  # both rounds go, and the round
+            c.execute("DELETE FROM rounds WHERE lesson = ?", (lesson_id,))
 
     # --- a student's answer and runs -----------------------------------------------------
     def my_answer(self, lesson_id: str, owner: str) -> Optional[int]:
@@ -74,19 +77,18 @@ class Lessons:
         return row[0] if row else None
 
     def start_lesson(self, lesson: Lesson, owner: str, choice: Optional[int] = None, changes: Optional[dict] = None,
-                     lecturer: bool = False, client: Optional[str] = None) -> list[str]:
-        """A student's Start: their answer is kept first (a prediction is committed before the
-        outcome is seen; a second Start keeps the first answer), then the lesson's runs are queued.
-        The lecturer needs no answer and their runs are marked as theirs."""
+                     lecturer: bool = False, client: Optional[str] = None, confidence: Optional[int] = None) -> list[str]:
+        """A student's Start: their answer (and how sure they are, optional) is kept first (a
+        prediction is committed before the outcome is seen; a second Start keeps the first answer),
+        then the lesson's runs are queued. The lecturer needs no answer and their runs are marked as theirs."""
         configs = lesson.configs(changes)  # a change to a hidden field is refused before anything is kept
         if lesson.question and not lecturer:
-            if not isinstance(choice, int) or not 0 <= choice < len(lesson.choices):
-                raise JobError("lesson.answer_first")
+            check_vote(lesson, choice, confidence)
             with Transaction(self.conn) as c:
                 if c.execute("SELECT 1 FROM answers WHERE lesson = ? AND owner = ?", (lesson.id, owner)).fetchone() is None:
                     _one_vote_per_device(c, lesson.id, client)
-                c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time, client) VALUES (?, ?, ?, ?, ?)",
-                          (lesson.id, owner, choice, now(), client))
+                c.execute("INSERT OR IGNORE INTO answers (lesson, owner, choice, time, client, confidence) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", (lesson.id, owner, choice, now(), client, confidence))
         return [self.submit(config, owner, label=label(lesson.id, lecturer), client=client) for config in configs]
 
     # --- the lecturer's view -------------------------------------------------------------
@@ -109,6 +111,8 @@ class Lessons:
                 c.execute("INSERT OR REPLACE INTO reveals VALUES (?, ?)", (lesson_id, now()))
             else:
                 c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
+            c.execute("DELETE FROM revotes WHERE lesson = ?", (lesson_id,))  # both rounds go, and the round
+            c.execute("DELETE FROM rounds WHERE lesson = ?", (lesson_id,))
 
     def revealed(self, lesson_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM reveals WHERE lesson = ?", (lesson_id,)).fetchone() is not None
@@ -129,21 +133,42 @@ class Lessons:
         return [r[0] for r in rows]
 
     def answers_table(self, lesson: Lesson) -> list[dict]:
-        """The answers for export: a student number (order of answering), the choice, the time and
-        the runs' outcome; never the owner token."""
+        """The answers for export: a student number (order of answering), the choice and confidence,
+        the time, the runs' outcome, the second vote and how the answer moved; never the owner token."""
         runs: dict[str, list] = {}  # owner -> their runs of the lesson, in order (one query for the class)
         for owner, run_id, status in self.conn.execute(
                 "SELECT owner, id, status FROM runs WHERE label = ? ORDER BY created, rowid", (label(lesson.id),)):
             runs.setdefault(owner, []).append((run_id, status))
-        rows = self.conn.execute("SELECT owner, choice, time FROM answers WHERE lesson = ? ORDER BY time",
-                                 (lesson.id,)).fetchall()
+        rows = self.conn.execute(
+            "SELECT a.owner, a.choice, a.confidence, a.time, r.choice AS second_choice, r.confidence AS second_confidence"
+            " FROM answers a LEFT JOIN revotes r ON r.lesson = a.lesson AND r.owner = a.owner"
+            " WHERE a.lesson = ? ORDER BY a.time", (lesson.id,)).fetchall()
         out = []
         for n, row in enumerate(rows, 1):
             mine = runs.get(row["owner"], [])
-            out.append({"student": n, "choice": row["choice"], "answered_utc":
+            second = row["second_choice"]
+            out.append({"student": n, "choice": row["choice"], "confidence": _code(row["confidence"]), "answered_utc":
                         datetime.fromtimestamp(row["time"], timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-                        "runs": " ".join(r for r, _ in mine), "statuses": " ".join(s for _, s in mine)})
+                        "runs": " ".join(r for r, _ in mine), "statuses": " ".join(s for _, s in mine),
+                        "second_choice": second,
+                        "second_confidence": "" if second is None else _code(row["second_confidence"]),
+                        "switch": "" if second is None else switch(row["choice"], second, lesson.answer)})
         return out
+
+
+def _code(confidence: Optional[int]) -> str:
+    return "" if confidence is None else confidence_code(confidence)
+
+
+def check_vote(lesson: Lesson, choice, confidence) -> None:
+    """One sentence for a vote that cannot count, before anything is kept: no choice, a choice
+    the question does not have, or a confidence that is not one of the three."""
+    if choice is None:
+        raise JobError("lesson.answer_first")
+    if not isinstance(choice, int) or isinstance(choice, bool) or not 0 <= choice < len(lesson.choices):
+        raise JobError("vote.bad_choice", n=len(lesson.choices))
+    if not valid_confidence(confidence):
+        raise JobError("vote.bad_confidence")
 
 
 LOOPBACK = ("address:127.0.0.1", "address:::1")

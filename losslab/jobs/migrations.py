@@ -102,6 +102,19 @@ MIGRATIONS: dict[int, list] = {
     8: [  # who answered from where: one vote per device (settings: LOSSLAB_ANSWERS_PER_ADDRESS)
         ("add column", "answers", "client", "TEXT"),
     ],
+    9: [  # peer instruction: a confidence with each vote, the lecturer's second vote and its answers
+        ("add column", "answers", "confidence", "INTEGER"),  # an index of votes.CONFIDENCE; NULL: not given
+        # a lesson's current round: a row with round 2 while the second vote is open (no row: the first)
+        "CREATE TABLE IF NOT EXISTS rounds (lesson TEXT PRIMARY KEY, round INTEGER NOT NULL, time REAL NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS revotes (
+            lesson TEXT NOT NULL,
+            owner TEXT NOT NULL,             -- only an owner with a first answer (answers) has one
+            choice INTEGER NOT NULL,
+            confidence INTEGER,              -- an index of votes.CONFIDENCE; NULL: not given
+            time REAL NOT NULL,
+            PRIMARY KEY (lesson, owner)
+        ) WITHOUT ROWID""",
+    ],
 }
 LATEST = max(MIGRATIONS)
 

@@ -20,6 +20,7 @@ from .errors import LimitError, NotAllowed, NotFound
 from .housekeeping import Housekeeping
 from .lessons import Lessons
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
+from .votes import Votes
 
 
 class _System:
@@ -58,7 +59,7 @@ class _Lease:
         self._give_back(self.conn)
 
 
-class JobService(Housekeeping, Lessons):
+class JobService(Housekeeping, Lessons, Votes):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
         self.db_path = store.as_target(db_path)  # a SQLite file, or a postgresql:// URL

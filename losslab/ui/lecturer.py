@@ -18,6 +18,7 @@ from .gallery import gallery, histogram
 from .pages import PAGES, path
 from .session import is_admin, owner, service
 from .language import keep_choice
+from .votes import second_round, second_vote_button, suggestion
 
 NONE = -1  # "no right answer" in the answer selectbox
 # One lecturer polls it, and a poll that finds the same counts redraws nothing new: every half
@@ -96,18 +97,22 @@ def _app_url() -> str:
 
 def answers(lesson) -> None:
     revealed = service().revealed(lesson.id)
-    c1, c2 = st.columns(2)
+    c1, c2, c3 = st.columns(3)
     if c1.button(t("lecturer.hide") if revealed else t("lecturer.reveal"), key="lecturer_reveal",
                  type="secondary" if revealed else "primary", width="stretch"):
         service().reveal(lesson.id, st.session_state["admin_token"], not revealed)
         st.rerun()
     c2.download_button(t("lecturer.export"), data=lambda: export_csv(lesson), file_name=f"answers-{lesson.id}.csv",
                        mime="text/csv", key="lecturer_export", width="stretch", on_click="ignore")
+    with c3:
+        second_vote_button(lesson)
     st.caption(t("lecturer.revealed") if revealed else t("lecturer.not_revealed"))
 
     @st.fragment(run_every=HISTOGRAM_SECONDS)
     def live_histogram():
         histogram(lesson, key="lecturer_histogram")
+        suggestion(lesson)
+        second_round(lesson)
 
     live_histogram()
 
@@ -119,13 +124,17 @@ def cell(text: str) -> str:
 
 
 def export_csv(lesson) -> bytes:
-    """The answers, anonymous: students are numbered in the order they answered."""
+    """The answers, anonymous: students are numbered in the order they answered. Confidences and
+    switches are codes (votes.CONFIDENCE, votes.SWITCHES), the same in every language."""
     texts = lesson.choice_texts()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["student", "choice", "choice_text", "right", "answered_utc", "runs", "statuses"])
+    writer.writerow(["student", "choice", "choice_text", "right", "answered_utc", "runs", "statuses",
+                     "confidence", "second_choice", "second_choice_text", "second_confidence", "switch"])
     for row in service().answers_table(lesson):
+        second = row["second_choice"]
         writer.writerow([row["student"], row["choice"], cell(texts[row["choice"]]),
                          "" if lesson.answer is None else int(row["choice"] == lesson.answer), row["answered_utc"],
-                         row["runs"], row["statuses"]])
+                         row["runs"], row["statuses"], row["confidence"], "" if second is None else second,
+                         "" if second is None else cell(texts[second]), row["second_confidence"], row["switch"]])
     return out.getvalue().encode("utf-8-sig")  # with a BOM: Excel then reads Hangul right

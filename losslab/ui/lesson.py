@@ -16,6 +16,7 @@ from .controls import widgets
 from .gallery import gallery, histogram
 from .pages import path
 from .session import client, is_admin, owner, service
+from .votes import confidence_label, confidence_radio, second_vote
 
 from .lab_view import view_of  # each lab's live view; a lesson opens the one of its config's task
 from .language import keep_choice
@@ -44,13 +45,16 @@ def listing() -> None:
 def view(lesson: Lesson) -> None:
     st.title(lesson.say("title"))
     lecturer = is_admin()
-    answer = service().my_answer(lesson.id, owner()) if lesson.question else None
+    vote = service().my_vote(lesson.id, owner()) if lesson.question else None
+    answer = vote[0] if vote else None
     answered = answer is not None
     controls, right = st.columns([1, 2.4], gap="large")
     with controls:
         changes = editable_controls(lesson)
-        choice = question(lesson, answer, lecturer)
-        start(lesson, changes, choice, answer, lecturer)
+        choice, confidence = question(lesson, vote, lecturer)
+        start(lesson, changes, choice, answer, lecturer, confidence)
+        if answered:
+            second_vote(lesson)
     with right:
         mine = my_runs(lesson)
         if mine:
@@ -95,24 +99,29 @@ def editable_controls(lesson: Lesson) -> dict | None:
     return changes
 
 
-def question(lesson: Lesson, answer: int | None, lecturer: bool) -> int | None:
-    """The question and its choices (no choice pre-selected); once answered, the answer, fixed."""
+def question(lesson: Lesson, vote: tuple | None, lecturer: bool) -> tuple:
+    """The question, its choices and how sure the student is (nothing pre-selected); once
+    answered, the answer, fixed. Returns (choice, confidence), each None until picked."""
     if not lesson.question:
-        return None
+        return None, None
     texts = lesson.choice_texts()
     st.markdown(f"**{t('lesson.question_label')}** {lesson.say('question')}")
-    if answer is not None:
-        st.info(t("lesson.your_answer", choice=texts[answer]))
-        return answer
+    if vote is not None:
+        answer, confidence = vote
+        st.info(t("lesson.your_answer", choice=texts[answer]) if confidence is None else
+                t("vote.your_answer_sure", choice=texts[answer], confidence=confidence_label(confidence)))
+        return answer, confidence
     if lecturer:
         st.caption(t("lesson.lecturer_no_answer"))
     st.session_state.setdefault(f"ls_{lesson.id}_choice", None)  # no prediction picked yet
     keep_choice(f"ls_{lesson.id}_choice")
-    return st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i],
-                    key=f"ls_{lesson.id}_choice")
+    choice = st.radio(t("lesson.your_prediction"), range(len(texts)), format_func=lambda i: texts[i],
+                      key=f"ls_{lesson.id}_choice")
+    return choice, confidence_radio(f"ls_{lesson.id}_confidence")
 
 
-def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int | None, lecturer: bool) -> None:
+def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int | None, lecturer: bool,
+          confidence: int | None = None) -> None:
     locked = bool(lesson.question) and choice is None and not lecturer
     label = t("lesson.start_again") if answer is not None else t("lesson.start_answer") if lesson.question and not lecturer \
         else t("live.start")
@@ -120,7 +129,8 @@ def start(lesson: Lesson, changes: dict | None, choice: int | None, answer: int 
     if st.button(label, type="primary", disabled=locked or changes is None or not ready, key=f"ls_{lesson.id}_start",
                  width="stretch"):
         try:
-            service().start_lesson(lesson, owner(), choice, changes, lecturer=lecturer, client=client())
+            service().start_lesson(lesson, owner(), choice, changes, lecturer=lecturer, client=client(),
+                                   confidence=None if answer is not None else confidence)
         except (JobError, Problem) as exc:
             st.error(str(exc))
             return
