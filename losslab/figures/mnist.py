@@ -69,19 +69,26 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
         titles += [""] * columns
     fig = make_subplots(rows=2 * rows, cols=columns, subplot_titles=titles, vertical_spacing=0.03,
                         horizontal_spacing=0.02, row_heights=[3, 1] * rows)
+    # Traces and axes go in at once, each cell's axes named through the grid: update_xaxes(row=, col=)
+    # scans every axis of the figure, which made a grid of 24 digits cost ~0.2 s to build.
+    traces, cells, axes = [], [], {}
     for i, d in enumerate(digits):
         r, c = 2 * (i // columns) + 1, i % columns + 1
-        fig.add_trace(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
+        traces.append(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
                                  hovertemplate=t("figure.digit_hover", true=d["label"], pred=d["pred"])
-                                 + "<extra></extra>"), r, c)
+                                 + "<extra></extra>"))
         colours = [WRONG if k == d["pred"] and k != d["label"] else
                    RIGHT if k == d["label"] else "#b8b8b8" for k in range(10)]
-        fig.add_trace(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
-                             hovertemplate=t("figure.class_hover") + "<extra></extra>"), r + 1, c)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)
-        fig.update_xaxes(showticklabels=False, row=r, col=c)
-        fig.update_yaxes(range=[0, 1], showticklabels=False, row=r + 1, col=c)
-        fig.update_xaxes(showticklabels=False, row=r + 1, col=c)
+        traces.append(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
+                             hovertemplate=t("figure.class_hover") + "<extra></extra>"))
+        cells += [(r, c), (r + 1, c)]
+        image, bars = fig.get_subplot(r, c), fig.get_subplot(r + 1, c)
+        axes[image.yaxis.plotly_name] = dict(autorange="reversed", showticklabels=False)
+        axes[image.xaxis.plotly_name] = axes[bars.xaxis.plotly_name] = dict(showticklabels=False)
+        axes[bars.yaxis.plotly_name] = dict(range=[0, 1], showticklabels=False)
+    if traces:
+        fig.add_traces(traces, rows=[r for r, _ in cells], cols=[c for _, c in cells])
+    fig.update_layout(axes)
     fig.update_annotations(font_size=15)
     fig.update_layout(title=dict(text=(title or t("figure.digits")) + t("figure.bars_note"), font=dict(size=20)),
                       height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
