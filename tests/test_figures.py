@@ -76,6 +76,19 @@ def test_digits_grid_marks_mistakes():
     assert len(fig.data[0].z) == 28
 
 
+def test_digits_grid_draws_each_digit_upright_over_its_own_bars():
+    """Every cell's axes, not only the first row's: the image's y axis runs downwards (row 0 of
+    the image at the top), the bars share the 0-1 probability range, no tick labels anywhere."""
+    fig = figures.digits_grid([_digit(d % 10, d % 10) for d in range(11)], columns=4)  # 3 rows, the last one short
+    layout = fig.to_dict()["layout"]
+    for image, bars in zip(fig.data[::2], fig.data[1::2]):
+        y_image, y_bars = layout[image.yaxis.replace("y", "yaxis")], layout[bars.yaxis.replace("y", "yaxis")]
+        assert y_image["autorange"] == "reversed" and y_bars["range"] == [0, 1]
+        for axis in (image.xaxis, image.yaxis, bars.xaxis, bars.yaxis):
+            assert layout[axis.replace("x", "xaxis").replace("y", "yaxis")]["showticklabels"] is False
+    assert len({(tr.xaxis, tr.yaxis) for tr in fig.data}) == 22  # each trace in a cell of its own
+
+
 def test_accuracy_curve_in_percent():
     fig = figures.accuracy_curve([10, 20], [0.5, 0.9])
     assert list(fig.data[0].y) == [50.0, 90.0] and fig.layout.yaxis.title.text == "accuracy (%)"
