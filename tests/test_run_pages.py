@@ -9,7 +9,7 @@ import plotly.graph_objs as go
 import pytest
 import streamlit
 
-from losslab.config import MnistConfig, RegressionConfig, SliceConfig
+from losslab.config import MnistConfig, RegressionConfig, SliceConfig, StudyConfig
 from losslab.i18n import t
 from losslab.jobs import service as service_mod
 from tests.conftest import app
@@ -98,6 +98,23 @@ def test_a_finished_regression_runs_toggled_figures_are_built_once(app_env, buil
         at = _open("regression", run_id).toggle(key=toggle).set_value(True).run()
         assert not at.exception, at.exception
         assert builds == []
+
+
+def test_a_finished_studys_figures_and_files_are_made_once(app_env, builds, monkeypatch):
+    from losslab.ui import study
+
+    pngs = []
+    monkeypatch.setattr(study, "table_png", lambda *args: pngs.append(args) or b"png")
+    run_id = _finished(StudyConfig(losses=("cross_entropy", "gce"), noise_rates=(0.0, 40.0), model="linear",
+                                   epochs=1, train_subset=100, batch_size=50))
+    at = _open("study", run_id)
+    assert builds.count("study_curves") == 2 and len(pngs) == 1  # a chart per noise rate; the table as a PNG
+    assert [b for b in at.get("download_button") if b.proto.label == t("study.download_png", "en")]
+    builds.clear()
+    _open("study", run_id)
+    assert builds == [] and len(pngs) == 1
+    _open("study", run_id, "ko")  # the PNG's title and header are in the reader's language
+    assert len(pngs) == 2 and pngs[1][0] == t("study.table_title", "ko")
 
 
 def test_a_finished_runs_page_sets_no_timer(app_env, timers):
