@@ -76,6 +76,52 @@ def test_digits_grid_marks_mistakes():
     assert len(fig.data[0].z) == 28
 
 
+def test_digits_grid_draws_each_digit_upright_over_its_own_bars():
+    """Every cell's axes, not only the first row's: the image's y axis runs downwards (row 0 of
+    the image at the top), the bars share the 0-1 probability range, no tick labels anywhere."""
+    fig = figures.digits_grid([_digit(d % 10, d % 10) for d in range(11)], columns=4)  # 3 rows, the last one short
+    layout = fig.to_dict()["layout"]
+    assert len(layout["annotations"]) == 11
+    for image, bars, note, d in zip(fig.data[::2], fig.data[1::2], layout["annotations"], range(11)):
+        y_image, y_bars = layout[image.yaxis.replace("y", "yaxis")], layout[bars.yaxis.replace("y", "yaxis")]
+        assert y_image["autorange"] == "reversed" and y_bars["range"] == [0, 1]
+        # each digit's title sits over its own image
+        assert f"{d % 10} → {d % 10} ✓" in note["text"] and note["font"]["size"] == 15
+        assert note["x"] == pytest.approx(sum(layout[image.xaxis.replace("x", "xaxis")]["domain"]) / 2)
+        assert note["y"] == pytest.approx(y_image["domain"][1])
+        for axis in (image.xaxis, image.yaxis, bars.xaxis, bars.yaxis):
+            assert layout[axis.replace("x", "xaxis").replace("y", "yaxis")]["showticklabels"] is False
+    assert len({(tr.xaxis, tr.yaxis) for tr in fig.data}) == 22  # each trace in a cell of its own
+
+
+def test_digits_grid_is_the_figure_plotly_builds_cell_by_cell():
+    """The grid is built from plain dicts on a cached layout (for speed); it must be exactly what
+    make_subplots and per-cell updates make, the plain way."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    digits = [_digit(d % 10, (d * 3) % 10) for d in range(13)]  # 2 rows of 8, the second one short
+    own = [figures.digits_grid([d]) for d in digits]  # each digit's title and traces, alone
+    titles = []
+    for r in range(2):
+        titles += [own[i].layout.annotations[0].text if i < 13 else "" for i in range(8 * r, 8 * r + 8)] + [""] * 8
+    ref = make_subplots(rows=4, cols=8, subplot_titles=titles, vertical_spacing=0.03, horizontal_spacing=0.02,
+                        row_heights=[3, 1, 3, 1])
+    for i, alone in enumerate(own):
+        r, c = 2 * (i // 8) + 1, i % 8 + 1
+        ref.add_trace(go.Heatmap(alone.data[0]), r, c)
+        ref.add_trace(go.Bar(alone.data[1]), r + 1, c)
+        ref.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)
+        ref.update_xaxes(showticklabels=False, row=r, col=c)
+        ref.update_yaxes(range=[0, 1], showticklabels=False, row=r + 1, col=c)
+        ref.update_xaxes(showticklabels=False, row=r + 1, col=c)
+    ref.update_annotations(font_size=15)
+    fig = figures.digits_grid(digits)
+    ref.update_layout(title=fig.layout.title, height=fig.layout.height, margin=fig.layout.margin, uirevision="keep",
+                      showlegend=False, template="none", plot_bgcolor="white", paper_bgcolor="white")
+    assert fig.to_dict() == ref.to_dict()
+
+
 def test_accuracy_curve_in_percent():
     fig = figures.accuracy_curve([10, 20], [0.5, 0.9])
     assert list(fig.data[0].y) == [50.0, 90.0] and fig.layout.yaxis.title.text == "accuracy (%)"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -55,38 +57,57 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
     model's probability for each of the 10 classes."""
     n = len(digits)
     rows = max(1, -(-n // columns))
-    titles = []
-    for r in range(rows):
-        for c in range(columns):
-            i = r * columns + c
-            if i < n:
-                d = digits[i]
-                mark = "✓" if d["label"] == d["pred"] else "✗"
-                colour = RIGHT if d["label"] == d["pred"] else WRONG
-                titles.append(f"<span style='color:{colour}'>{d['label']} → {d['pred']} {mark}</span>")
-            else:
-                titles.append("")
-        titles += [""] * columns
-    fig = make_subplots(rows=2 * rows, cols=columns, subplot_titles=titles, vertical_spacing=0.03,
-                        horizontal_spacing=0.02, row_heights=[3, 1] * rows)
-    for i, d in enumerate(digits):
-        r, c = 2 * (i // columns) + 1, i % columns + 1
-        fig.add_trace(go.Heatmap(z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
-                                 hovertemplate=t("figure.digit_hover", true=d["label"], pred=d["pred"])
-                                 + "<extra></extra>"), r, c)
+    layout = copy.deepcopy(_grid_layout(rows, columns, n))
+    traces = []
+    for i, (d, note) in enumerate(zip(digits, layout["annotations"])):
+        mark = "✓" if d["label"] == d["pred"] else "✗"
+        colour = RIGHT if d["label"] == d["pred"] else WRONG
+        note["text"] = f"<span style='color:{colour}'>{d['label']} → {d['pred']} {mark}</span>"
+        note["font"]["size"] = 15
+        # make_subplots numbers the cells row by row from 1 (the first cell's axes are "x" and "y")
+        row, col = 2 * (i // columns), i % columns
+        image, bars = _cell(row, col, columns), _cell(row + 1, col, columns)
+        traces.append(dict(type="heatmap", z=decode_image(d["image"]), colorscale="gray_r", showscale=False,
+                           hovertemplate=t("figure.digit_hover", true=d["label"], pred=d["pred"]) + "<extra></extra>",
+                           xaxis="x" + image, yaxis="y" + image))
         colours = [WRONG if k == d["pred"] and k != d["label"] else
                    RIGHT if k == d["label"] else "#b8b8b8" for k in range(10)]
-        fig.add_trace(go.Bar(x=list(range(10)), y=d["probs"], marker_color=colours, showlegend=False,
-                             hovertemplate=t("figure.class_hover") + "<extra></extra>"), r + 1, c)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=r, col=c)
-        fig.update_xaxes(showticklabels=False, row=r, col=c)
-        fig.update_yaxes(range=[0, 1], showticklabels=False, row=r + 1, col=c)
-        fig.update_xaxes(showticklabels=False, row=r + 1, col=c)
-    fig.update_annotations(font_size=15)
-    fig.update_layout(title=dict(text=(title or t("figure.digits")) + t("figure.bars_note"), font=dict(size=20)),
-                      height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
-                      showlegend=False, **PLAIN)
-    return fig
+        traces.append(dict(type="bar", x=list(range(10)), y=d["probs"], marker=dict(color=colours), showlegend=False,
+                           hovertemplate=t("figure.class_hover") + "<extra></extra>", xaxis="x" + bars, yaxis="y" + bars))
+        layout["yaxis" + image].update(autorange="reversed", showticklabels=False)
+        layout["xaxis" + image]["showticklabels"] = layout["xaxis" + bars]["showticklabels"] = False
+        layout["yaxis" + bars].update(range=[0, 1], showticklabels=False)
+    layout.update(title=dict(text=(title or t("figure.digits")) + t("figure.bars_note"), font=dict(size=20)),
+                  height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
+                  showlegend=False, **PLAIN)
+    return go.Figure(data=traces, layout=layout)
+
+
+def _cell(row: int, col: int, columns: int) -> str:
+    """The axis suffix of a make_subplots cell (0-based row and column): "", "2", "3", …"""
+    k = row * columns + col + 1
+    return "" if k == 1 else str(k)
+
+
+def warm_grids(*sizes: int, columns: int = 8) -> None:
+    """Make the layouts of digit grids of these sizes now (the server, before its port opens)."""
+    for n in sizes:
+        _grid_layout(max(1, -(-n // columns)), columns, n)
+
+
+@functools.lru_cache(maxsize=16)
+def _grid_layout(rows: int, columns: int, n: int) -> dict:
+    """make_subplots' layout for n digits in `columns` columns: the cells' axis domains and one
+    title annotation per digit, in order (their text filled in by the grid). The same for every
+    grid of that shape and most of a grid's build time (Plotly validates each property as it
+    is set), so made once; a grid copies it and builds its figure from plain dicts in one go."""
+    titles = []
+    for r in range(rows):
+        titles += ["·" if r * columns + c < n else "" for c in range(columns)] + [""] * columns
+    layout = make_subplots(rows=2 * rows, cols=columns, subplot_titles=titles, vertical_spacing=0.03,
+                           horizontal_spacing=0.02, row_heights=[3, 1] * rows).to_dict()["layout"]
+    layout.pop("template", None)  # Plotly's default, spelled out in full; every grid replaces it (PLAIN)
+    return layout
 
 
 def reliability_diagram(calibration: dict, *, title: str = "") -> go.Figure:

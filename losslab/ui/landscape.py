@@ -112,20 +112,24 @@ def section(runs: list[dict], configs: list[RegressionConfig], names: list[str],
     cfg, run_path = configs[0], paths[0]
     s = _surface(cfg, window)
     title = t("landscape.chart_title", loss=run_name(LOSSES[cfg.loss], cfg.loss_param))
+    # The toggles' figures too are built once per version of the run (a finished run's never again):
+    # the 3-D path's losses and the pulls are torch computations, not worth repeating on every rerun.
     if three_d:
-        losses = land.losses_on(cfg, *_tensors(run_path)).tolist() if run_path else []
-        chart(fig.landscape_3d(s, run_path, losses, title=title, x_title=x_title, y_title=y_title),
+        chart(shared_figure(("landscape_3d", ids), versions, lambda: fig.landscape_3d(
+                  s, run_path, land.losses_on(cfg, *_tensors(run_path)).tolist() if run_path else [], title=title,
+                  x_title=x_title, y_title=y_title), live=is_live(runs)),
               "reg_land_3d_chart", _summary(s, run_path, cfg))
     else:
-        arrows = _pull_arrows(cfg, run_path[-1], s) if pulls and run_path else None
-        chart(shared_figure(("landscape", ids, bool(arrows)), versions, lambda: fig.landscape(
-                  s, run_path, title=title, x_title=x_title, y_title=y_title, pulls=arrows), live=is_live(runs)),
+        arrows = bool(pulls and run_path)
+        chart(shared_figure(("landscape", ids, arrows), versions, lambda: fig.landscape(
+                  s, run_path, title=title, x_title=x_title, y_title=y_title,
+                  pulls=_pull_arrows(cfg, run_path[-1], s) if arrows else None), live=is_live(runs)),
               "reg_land_chart", _summary(s, run_path, cfg))
     final = runs[0].get("final") or {}
     if "final/gap" in final:  # where the path ended, against the map's exact minimum
         st.caption(t("truth.landscape_gap", gap=pct(final["final/gap"]), distance=f"{final['final/line_distance']:.3g}"))
     if pulls and run_path:
-        _pulls_on_data(cfg, run_path[-1])
+        _pulls_on_data(cfg, run_path[-1], ids, versions, is_live(runs))
 
 
 def _tensors(run_path):
@@ -157,19 +161,26 @@ def _pull_arrows(cfg, now, s) -> list:
     return [(slope, intercept, -k * g[0], -k * g[1]) for g in biggest] + [(slope, intercept, -k * total[0], -k * total[1])]
 
 
-def _pulls_on_data(cfg, now) -> None:
-    _, slope, intercept = now
+@functools.lru_cache(maxsize=64)
+def _forces(cfg: RegressionConfig, slope: float, intercept: float) -> tuple[float, ...]:
+    """The pull on the line's prediction at each of the first 300 points, −d loss_i / d ŷ_i: one
+    torch call a point, so computed once per line (a finished run's last line is for good)."""
     xs, ys, _ = regression_points(cfg)
     loss = LOSSES[cfg.loss]
     param = loss.resolve_param(cfg.loss_param)
-    forces = []
-    for x, y in zip(xs[:300], ys[:300]):  # the pull on the line's prediction at x: −d loss_i / d ŷ_i
-        _, g = loss.value_and_grad([slope * x + intercept], [y], param)
-        forces.append(-float(g[0]))
+    return tuple(-float(loss.value_and_grad([slope * x + intercept], [y], param)[1][0])
+                 for x, y in zip(xs[:300], ys[:300]))
+
+
+def _pulls_on_data(cfg, now, ids: tuple, versions: tuple, live: bool) -> None:
+    _, slope, intercept = now
+    xs, ys, _ = regression_points(cfg)
+    forces = _forces(cfg, slope, intercept)
     x_title = t("figure.height")
-    chart(fig.pulls_on_line(xs[:300], ys[:300], slope, intercept, forces, title=t("landscape.pull_title"),
-                            x_title=x_title if cfg.data != "custom" else "x",
-                            y_title=t("figure.weight") if cfg.data != "custom" else "y"),
+    chart(shared_figure(("reg_pulls", ids), versions, lambda: fig.pulls_on_line(
+              xs[:300], ys[:300], slope, intercept, list(forces), title=t("landscape.pull_title"),
+              x_title=x_title if cfg.data != "custom" else "x",
+              y_title=t("figure.weight") if cfg.data != "custom" else "y"), live=live),
           "reg_pull_chart", t("summary.pulls", n=len(forces), up=sum(f > 0 for f in forces),
                               down=sum(f < 0 for f in forces)))
 

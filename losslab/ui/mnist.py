@@ -106,7 +106,8 @@ def calibration_view(run: dict) -> None:
     shown = c["after"] if scaled else c["before"]
     left, right = st.columns([3, 2])
     with left:
-        chart(figures.reliability_diagram(shown), "mn_reliability",
+        chart(shared_figure(("mn_reliability", run["id"], scaled), run.get("version"),
+                            lambda: figures.reliability_diagram(shown)), "mn_reliability",
               t("summary.reliability", ece=f"{100 * shown['ece']:.2f}", acc=f"{100 * shown['accuracy']:.2f}"),
               [{t("figure.confidence_axis"): f"{b['low']:.2f}–{b['high']:.2f}", t("figure.images"): b["count"],
                 t("figure.accuracy_axis"): None if b["accuracy"] is None else round(100 * b["accuracy"], 2)}

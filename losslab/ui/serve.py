@@ -136,6 +136,12 @@ def warm_pages() -> None:
                                       onerror=lambda name: None):
         if "widget" not in info.name:  # FigureWidget needs Jupyter's traitlets
             importlib.import_module(info.name)
+    # A finished MNIST run's first visitor after a restart would otherwise wait for the digit
+    # grids' subplot layouts (~0.1 s each, the same for every run)
+    from ..figures.mnist import warm_grids
+    from ..labs.mnist import SHOWN_DIGITS, SHOWN_MISTAKES
+
+    warm_grids(SHOWN_DIGITS, SHOWN_MISTAKES)
     # The preview draws the loss's exact line: torch.func's Hessian imports its decompositions on first use
     from ..config import RegressionConfig
     from ..labs.regression import exact_line

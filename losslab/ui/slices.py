@@ -11,8 +11,9 @@ from ..figures.landscape import path_gap, slice_view
 from ..i18n import number, t
 from ..jobs.errors import JobError
 from ..jobs.store import ACTIVE_STATUSES
+from .cache import shared_figure
 from .charts import chart
-from .live import stop_button
+from .live import latest, stop_button
 from .session import client, owner, service
 from .language import keep_choice
 
@@ -71,7 +72,9 @@ def _progress(job_id: str) -> None:
 
 
 def _result(job: dict) -> None:
-    found = service().latest_snapshot(job["id"], "slice")
+    """A finished slice: its snapshot and figures are read and built once per process and language
+    (the job never changes again), not on every rerun of every viewer's page."""
+    found = latest(job, "slice")
     if not found:
         return
     r = found[1]
@@ -82,12 +85,15 @@ def _result(job: dict) -> None:
     else:
         axis = (t("slice.random_axis", k=1), t("slice.random_axis", k=2))
         trust = t("slice.random_trust")
-    chart(slice_view(r, title=t("slice.chart_title", images=number(r["images"])), loss_title=t("slice.loss_panel"),
-                     accuracy_title=t("slice.accuracy_panel"), axis=axis),
+    version = job.get("version")
+    chart(shared_figure(("slice_view", job["id"]), version, lambda: slice_view(
+              r, title=t("slice.chart_title", images=number(r["images"])), loss_title=t("slice.loss_panel"),
+              accuracy_title=t("slice.accuracy_panel"), axis=axis)),
           f"mn_slice_chart_{r['method']}", trust)
     gaps = [abs(p - q) for p, q in zip(r["path_loss"], r["plane_loss"])]
     worst = max(range(len(gaps)), key=gaps.__getitem__)
-    chart(path_gap(r["steps"], r["path_loss"], r["plane_loss"], title=t("slice.gap_title")),
+    chart(shared_figure(("slice_gap", job["id"]), version, lambda: path_gap(
+              r["steps"], r["path_loss"], r["plane_loss"], title=t("slice.gap_title"))),
           f"mn_slice_gap_{r['method']}",
           t("summary.slice_gap", gap=f"{gaps[worst]:.3g}", step=number(r["steps"][worst]),
             true=f"{r['path_loss'][worst]:.3g}", plane=f"{r['plane_loss'][worst]:.3g}"),

@@ -8,11 +8,13 @@ import streamlit as st
 from .. import study
 from ..config import StudyConfig, config_from_dict
 from ..figures.study import study_curves, table_png
-from ..i18n import number, t
+from ..i18n import current, number, t
 from ..losses import LOSSES
+from .cache import LIVE_STALE, SharedCache, is_live, shared_figure
 from .charts import chart
-from .live import last_step, live, series, start_and_reset, status_line, stop_button
-from .session import service
+from .live import last_step, latest, live, series, start_and_reset, status_line, stop_button
+
+FILES = SharedCache(64)  # a study's CSV and PNG downloads, per version of the study and language
 
 
 def actions(config: StudyConfig | None, ready: bool) -> None:
@@ -34,7 +36,7 @@ def render(runs: list[dict]) -> None:
     cfg = config_from_dict(run["config"])
     cells = study.accuracy_series(series(run["id"], run.get("version")))
     status_line(run, cfg.n_cells * cfg.epochs, step=last_step(run["id"]))
-    snap = service().latest_snapshot(run["id"], "study")
+    snap = latest(run, "study")
     progress = snap[1] if snap else {"done": 0, "total": cfg.n_cells, "current": None, "cells": []}
     if progress.get("current"):
         loss, rate, seed = study.parse_key(progress["current"])
@@ -48,11 +50,12 @@ def render(runs: list[dict]) -> None:
         curves = study.mean_curves(cells, rate, cfg.losses)
         labels = {loss: _label(loss) for loss in curves}
         with slots[i % len(slots)]:
-            chart(study_curves(curves, labels, rate), f"st_curves_{i}",
+            chart(shared_figure(("st_curves", run["id"], rate), run.get("version"),
+                                lambda: study_curves(curves, labels, rate), live=is_live(runs)), f"st_curves_{i}",
                   t("summary.study", rate=_rate(rate), best=_best(curves, labels)),
                   [{t("figure.epoch"): e, **{labels[l]: round(100 * dict(zip(*curves[l])).get(e, float("nan")), 2)
                                              for l in curves}} for e in range(1, cfg.epochs + 1)])
-    results_table(cfg, progress["cells"], run["id"])
+    results_table(cfg, progress["cells"], run)
 
 
 def _best(curves: dict, labels: dict) -> str:
@@ -63,7 +66,7 @@ def _best(curves: dict, labels: dict) -> str:
     return f"{labels[loss]} {100 * last[loss]:.1f} %"
 
 
-def results_table(cfg: StudyConfig, cells: list[dict], run_id: str) -> None:
+def results_table(cfg: StudyConfig, cells: list[dict], run: dict) -> None:
     rows = study.table(cells, cfg.losses, cfg.noise_rates)
     if not rows:
         st.info(t("study.table_later"))
@@ -78,13 +81,16 @@ def results_table(cfg: StudyConfig, cells: list[dict], run_id: str) -> None:
     note = t("study.note", model=t(f"choice.model.{cfg.model}"), epochs=cfg.epochs,
              images=number(cfg.train_subset or 60000), kind=t(f"choice.noise_kind.{cfg.noise_kind}"))
     st.caption(note)
+    # Drawing the PNG was most of a finished study's page: made once per version and language, for everyone
+    table, curves, png = FILES.get(("study_files", run["id"], current()), run.get("version"), lambda old: (
+        study.table_csv(rows, _label).encode(),
+        study.curves_csv(study.accuracy_series(series(run["id"], run.get("version")))).encode(),
+        table_png(t("study.table_title"), header, body, note)), max_stale=LIVE_STALE if is_live([run]) else 0.0)
     c1, c2, c3 = st.columns(3)
-    c1.download_button(t("study.download_csv"), study.table_csv(rows, _label).encode(), file_name="losslab-study.csv",
-                       mime="text/csv", key="st_csv")
-    c2.download_button(t("study.download_curves"), study.curves_csv(study.accuracy_series(series(run_id))).encode(),
-                       file_name="losslab-study-curves.csv", mime="text/csv", key="st_curves_csv")
-    c3.download_button(t("study.download_png"), table_png(t("study.table_title"), header, body, note),
-                       file_name="losslab-study.png", mime="image/png", key="st_png")
+    c1.download_button(t("study.download_csv"), table, file_name="losslab-study.csv", mime="text/csv", key="st_csv")
+    c2.download_button(t("study.download_curves"), curves, file_name="losslab-study-curves.csv", mime="text/csv",
+                       key="st_curves_csv")
+    c3.download_button(t("study.download_png"), png, file_name="losslab-study.png", mime="image/png", key="st_png")
 
 
 def show(run_ids: list[str]) -> None:
