@@ -14,7 +14,7 @@ import time
 
 from .. import settings
 from ..labs import batch_key
-from .reporter import DbReporter, load_job, settle
+from .reporter import DbReporter, FlushGroup, load_job, settle
 from .store import Transaction, is_store_error, now
 
 JOIN_SECONDS = 0.05  # how often a training batch looks for runs to take in
@@ -71,13 +71,15 @@ def execute_batch(conn, claimed: list, key, token: str, parent_pid: int | None =
     """Train claimed runs (and those that join) as one batch; each ends through `settle`, alone."""
     from ..batched import Job, train_batch
 
-    cap, last = batch_cap(), [time.monotonic()]
+    cap, last, group = batch_cap(), [time.monotonic()], FlushGroup(conn)
 
     def job(run_id: str, config_json: str):
         reporter = DbReporter(conn, run_id, token, parent_pid)
+        group.add(reporter)
         try:
             config, state = load_job(conn, run_id, config_json, reporter)
         except Exception as exc:
+            group.remove(reporter)
             settle(conn, run_id, token, None, reporter, exc)
             return None
         return Job(config, reporter, reporter.should_stop, state, tag=run_id)
@@ -92,6 +94,8 @@ def execute_batch(conn, claimed: list, key, token: str, parent_pid: int | None =
         return jobs(claim_batch(conn, token, cap, key, room=cap - count)[0])
 
     def done(j, outcome) -> None:
+        group.flush()  # every run's rows so far, together; then this one ends alone
+        group.remove(j.reporter)
         settle(conn, j.tag, token, j.config, j.reporter, outcome)
 
     train_batch(jobs(claimed), more, done, fatal=is_store_error)
