@@ -5,6 +5,7 @@ lecturer's page, recovery at start-up (resume what a restart interrupted), pruni
 from __future__ import annotations
 
 import hmac
+import threading
 from typing import Optional
 
 from .. import settings
@@ -32,6 +33,19 @@ class Housekeeping:
         cached = getattr(self, "_health", None)
         if cached and now() - cached[0] < max_age:
             return cached[1]
+        # One probe at a time. Streamlit asks on every browser connection: when the probe waited
+        # for the store's write lock (a batch of 30 runs writing), every viewer opening a link
+        # queued behind its own probe (classroom: run links p50 3.8 s). The others take the last answer.
+        lock = self.__dict__.setdefault("_health_lock", threading.Lock())
+        if not lock.acquire(blocking=cached is None):
+            return cached[1]
+        try:
+            result = self._probe()
+        finally:
+            lock.release()
+        return result
+
+    def _probe(self) -> tuple[bool, str]:
         result = (True, "ok")
         try:
             with Transaction(self.conn) as c:
