@@ -11,9 +11,7 @@ grid in ≤ 50 ms on 2 cores), measured here, in one run:
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -22,17 +20,9 @@ from losslab import step_map as sm  # noqa: E402
 from losslab.config import RegressionConfig  # noqa: E402
 from losslab.figures import step_map as fig  # noqa: E402
 from losslab.labs.regression import exact_line  # noqa: E402
+from benchmarks.landscape import timed  # noqa: E402  (the median of repeated calls, as landscape.py times)
 
 BUDGET = 0.050  # s, the bound for the grid
-
-
-def timed(fn, repeat=20):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -44,13 +34,13 @@ def main() -> None:
                          ("synthetic 1,000", RegressionConfig(data="synthetic", n_points=1000, loss="log_cosh"))):
         exact_line(config)  # cached for the page's exact line before the map is asked for
         eig = sm.curvature(config).eigenvalues
-        grid = timed(lambda: sm.grid(eig))
+        grid = timed(lambda: sm.grid(eig), repeat=20)
 
         def whole():
             sm.curvature.cache_clear()
             return sm.step_map(config)
 
-        total = timed(whole)
+        total = timed(whole, repeat=20)
         m = sm.step_map(config)
         o = m.optimum
 
