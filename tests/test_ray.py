@@ -12,7 +12,7 @@ from tests.conftest import wait_for
 from tests.services import RayCluster, ray_missing
 
 pytestmark = [pytest.mark.ray, pytest.mark.postgres]
-RUN = RegressionConfig(epochs=400)
+SPREAD = RegressionConfig(epochs=8000, lr=0.05)
 LONG = RegressionConfig(epochs=6000, speed=1000)  # ~6 s: resume saves every ~2 s
 
 
@@ -49,11 +49,14 @@ def test_twenty_runs_of_ten_owners_spread_over_both_nodes_nothing_lost(ray_servi
     assert cluster.nodes() == 2
     status = s.executor.status()
     assert status["executor"] == "ray" and status["alive"] == 2 and status["nodes"] == 2
-    ids = [s.submit(RUN, f"owner{i % 10}") for i in range(20)]
+    # Runs started together train as one batch on one actor: two optimizers make two batches, so
+    # both actors (one per node) take work; each batch trains ~2 s, long enough for the other to claim.
+    configs = [SPREAD.replace(optimizer="adam" if i % 2 else "sgd", seed=i) for i in range(20)]
+    ids = [s.submit(c, f"owner{i % 10}") for i, c in enumerate(configs)]
     runs = [s.wait(run_id, timeout=240) for run_id in ids]
     assert {r["status"] for r in runs} == {"completed"}
     for run_id in ids:  # every step's row exactly once, none missing
-        assert _steps(s, run_id) == list(range(1, RUN.epochs + 1))
+        assert _steps(s, run_id) == list(range(1, SPREAD.epochs + 1))
     tokens = {r["worker"] for r in runs}
     assert all(t.startswith("ray/") for t in tokens)
     infos = {i["token"]: i["node"][:12] for i in s.executor.infos if i}

@@ -113,7 +113,8 @@ def page_modules() -> list[str]:
 # caption); tests/test_warm.py fails if one is missing or a page needs another.
 FIRST_USE = ["plotly.io._json", "plotly.animation", "pyarrow.pandas_compat", "pyarrow.vendored.version",
              "narwhals._interchange.dataframe", "streamlit.emojis", "streamlit.runtime.scriptrunner.magic_funcs",
-             "streamlit.components.v2.manifest_scanner"]
+             "streamlit.components.v2.manifest_scanner",
+             "plotly.colors"]  # a named colour scale ("Viridis", the step-size map) loads every palette module
 
 
 def warm_pages() -> None:

@@ -14,8 +14,9 @@ import streamlit as st
 
 from .. import step_map as sm
 from ..config import RegressionConfig, config_from_dict
+from ..figures import presenting
 from ..figures import step_map as fig
-from ..i18n import t
+from ..i18n import current, t
 from ..losses import LOSSES, run_name
 from .charts import CONFIG
 from .live import start_runs
@@ -62,6 +63,18 @@ def _title(config: RegressionConfig, m) -> str:
     return t("step_map.chart_title", scale=scale)
 
 
+@functools.lru_cache(maxsize=64)
+def _figure(config: RegressionConfig, compact: bool, language: str, projector: bool):
+    """Built once per config, width, language and projector mode: a finished run's page, a toggle
+    or a second visitor draws it again without rebuilding (st.plotly_chart only reads it)."""
+    m = _map(config)
+    o = m.optimum
+    return fig.figure(m.lrs, m.momenta, m.gap, lam_max=m.curvature.eigenvalues[1],
+                      optimum=(o.lr, o.momentum, o.rate), current=m.current,
+                      picks=sm.picks(m.lrs, m.curvature.eigenvalues),
+                      title=_scale(config) if compact else _title(config, m))  # half width: the scale alone
+
+
 def chart(config: RegressionConfig, key: str, compact: bool = False) -> None:
     """The map of `config`, clickable; the other scale's map is drawn from a config without the run's
     SGD (the run trains on its own scale: its ◆ and its η belong on that map alone)."""
@@ -69,11 +82,7 @@ def chart(config: RegressionConfig, key: str, compact: bool = False) -> None:
     if m is None:
         st.info(t("step_map.no_other_scale"))
         return
-    o = m.optimum
-    figure = fig.figure(m.lrs, m.momenta, m.gap, lam_max=m.curvature.eigenvalues[1],
-                        optimum=(o.lr, o.momentum, o.rate), current=m.current,
-                        picks=sm.picks(m.lrs, m.curvature.eigenvalues),
-                        title=_scale(config) if compact else _title(config, m))  # half width: the scale alone
+    figure = _figure(config, compact, current(), presenting())
     st.plotly_chart(figure, key=key, on_select=functools.partial(_clicked, key, config.x_scale),
                     selection_mode="points", config=CONFIG, alt=sentence(config, m))
 
