@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 
 import torch
-from torch.func import vmap
 
 from . import labs, stacked
 from .models import build_model
@@ -42,10 +41,5 @@ class Group:
         self.metrics = members[0].trainer.batch_metrics
         if loss.each is not None:  # the mean of a per-point term: every run's mean in one call
             self.per_run = lambda p, t: loss.each(p, t, param).mean(dim=(1, 2))
-            return
-        one = lambda p, t: loss.train_fn(p, t, param)  # noqa: E731
-        self.per_run = vmap(one)
-        try:
-            self.per_run(self.y.clone().requires_grad_(True), self.y)
-        except Exception:  # a loss vmap cannot trace: one call per run, same numbers
-            self.per_run = lambda p, t: torch.stack([one(a, b) for a, b in zip(p, t)])
+        else:  # a mean-only loss (no batched lab has one today): one call per run, the same numbers
+            self.per_run = lambda p, t: torch.stack([loss.train_fn(a, b, param) for a, b in zip(p, t)])

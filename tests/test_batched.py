@@ -202,3 +202,12 @@ def test_what_trains_alone():
     assert batch_key(BinaryConfig(batch_size=16)) is None  # minibatches: each run its own shuffle
     assert batch_key(RegressionConfig(loss="mae")) == batch_key(RegressionConfig(loss="huber", lr=0.3, seed=4))
     assert batch_key(RegressionConfig(optimizer="sgd")) != batch_key(RegressionConfig())
+
+
+def test_a_loss_without_a_per_point_term_batches_run_by_run(monkeypatch):
+    from losslab.losses import Loss
+
+    monkeypatch.setattr(Loss, "each", property(lambda self: None))  # as a mean-only loss would be
+    for job, outcome in _batch([RegressionConfig(loss="huber", epochs=150), RegressionConfig(loss="huber", epochs=150,
+                                                                                                seed=2)]):
+        _same_run(job, outcome)
