@@ -8,7 +8,7 @@ from typing import ClassVar
 from .. import losses
 from ..fields import declare, validate
 from ..i18n import Problem
-from .base import (MAX_SEED, _Config, _batch_size, _hidden, _lr, _mnist_epochs, _mnist_model,
+from .base import (MAX_SEED, MNIST_TRAIN_SIZE, _Config, _batch_size, _hidden, _lr, _mnist_epochs, _mnist_model,
                    _momentum, _noise_kind, _optimizer, _seed, _train_subset)
 from .labs import MnistConfig
 
@@ -67,7 +67,9 @@ class SliceConfig(_Config):
     run: str = declare("", str, widget="none", url=False)  # the MNIST run it slices
     method: str = declare("pca", str, widget="radio", choices=lambda: ("pca", "random"))
     grid: int = declare(41, int, low=11, high=61)
-    images: int = declare(1000, int, low=100, high=10_000)  # the fixed training images the loss is measured on
+    # 0: all the run's training images (loss) and all 10,000 test images (accuracy), exact and fast
+    # (losslab/plane.py); n: the first n of each, as every slice stored before measured (1,000).
+    images: int = declare(0, int, low=0, high=MNIST_TRAIN_SIZE)
     seed: int = _seed()  # the random directions'
 
     def __post_init__(self):
