@@ -128,3 +128,17 @@ def test_mnist_page_computes_a_slice_and_shows_it(app_env):
     at = app("mnist", {"run": run_id})
     assert not at.exception, at.exception
     assert any("of the trajectory's variance" in c.value for c in at.caption)
+
+
+def test_a_slice_measures_all_images_by_default_and_a_stored_number_still_replays(tiny_mnist):
+    assert SliceConfig(run="abc").images == 0  # all of them
+    old = SliceConfig.from_dict({"task": "slice", "run": "abc", "method": "pca", "grid": 11, "images": 1000, "seed": 0})
+    assert old.images == 1000
+    steps, weights = _trained()
+    rep = ListReporter()
+    run_slice(SliceConfig(run="r1", grid=11), TINY, steps, weights, rep)
+    assert [p for _, k, p in rep.snapshots if k == "slice"][0]["images"] == TINY.train_subset  # all the run's images
+    rep = ListReporter()
+    run_slice(SliceConfig(run="r1", grid=11, images=60), TINY, steps, weights, rep)
+    r = [p for _, k, p in rep.snapshots if k == "slice"][0]
+    assert (r["images"], r["test_images"]) == (60, 50)  # the first 60 of each (the tiny test set has 50)

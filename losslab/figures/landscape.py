@@ -16,6 +16,7 @@ from .common import layout
 PATH = "#FFFFFF"      # the path and start on viridis: white reads on its dark floor and bright walls
 OPTIMUM = "#E69F00"   # least squares (Okabe-Ito orange), with an ✕ marker
 OWN = "#56B4E9"       # the loss's own minimum (sky blue), with a ★ marker
+OFF_PLANE = "Reds"    # a slice's path by distance off the plane: ColorBrewer's single-hue (lightness) scale
 
 
 def log_levels(z) -> np.ndarray:
@@ -160,10 +161,17 @@ def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axi
                                            thickness=14),
                              hovertemplate=t("figure.slice_acc_hover") + "<extra></extra>"), row=1, col=2)
     xs, ys = [p[0] for p in r["path"]], [p[1] for p in r["path"]]
+    off = r.get("off_plane")  # PCA slices since the fidelity meter: each checkpoint's share off the plane
     for col in (1, 2):
         first = col == 1
+        marker = dict(size=5, color=PATH, line=dict(color="black", width=1))
+        if off:  # white on the plane, darkening to red off it: a lightness scale reads without hue
+            marker = dict(size=9, color=[100 * v for v in off], cmin=0, cmax=100, colorscale=OFF_PLANE,
+                          line=dict(color="black", width=1), showscale=first,
+                          colorbar=dict(title=dict(text=t("figure.off_plane_axis"), side="top"), orientation="h",
+                                        x=0.5, y=-0.28, len=0.6, thickness=12))
         fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=t("figure.projected_path"), showlegend=first,
-                        line=dict(color=PATH, width=3), marker=dict(size=5, color=PATH, line=dict(color="black", width=1)),
+                        line=dict(color=PATH, width=2 if off else 3), marker=marker,
                         legendgroup="path", row=1, col=col)
         fig.add_scatter(x=[xs[0]], y=[ys[0]], mode="markers", name=t("figure.start"), showlegend=first, legendgroup="s",
                         marker=dict(symbol="circle", size=13, color="black", line=dict(color=PATH, width=2)), row=1, col=col)
@@ -172,8 +180,10 @@ def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axi
                         row=1, col=col)
         fig.update_xaxes(title_text=axis[0], range=[float(a[0]), float(a[-1])], row=1, col=col)
         fig.update_yaxes(title_text=axis[1] if first else "", range=[float(b[0]), float(b[-1])], row=1, col=col)
-    layout(fig, title, axis[0], axis[1], height=520)
+    layout(fig, title, axis[0], axis[1], height=600 if off else 520)
     fig.update_yaxes(title_text="", row=1, col=2)  # layout() titled every y axis
+    if off:  # room under the axes for the path's horizontal colour bar
+        fig.update_layout(margin=dict(b=150))
     return fig
 
 

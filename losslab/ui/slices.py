@@ -7,6 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ..config import SliceConfig
+from ..fidelity import BAD_SHARE, GAP_SHARE, fidelity
+from ..figures.fidelity import fidelity_meter
 from ..figures.landscape import path_gap, slice_view
 from ..i18n import number, t
 from ..jobs.errors import JobError
@@ -56,7 +58,7 @@ def _job_view(run_id: str, method: str) -> None:
             st.error(str(exc))
             return
         st.rerun()
-    st.caption(t("slice.cost", grid=SliceConfig.grid, images=number(SliceConfig.images)))
+    st.caption(t("slice.cost", grid=SliceConfig.grid))
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -100,3 +102,22 @@ def _result(job: dict) -> None:
           [{t("summary.step"): s, t("figure.true_loss"): round(a, 5), t("figure.plane_loss"): round(b, 5)}
            for s, a, b in zip(r["steps"], r["path_loss"], r["plane_loss"])])
     st.caption(t("slice.gap_caption"))
+    if r["method"] == "pca":
+        _fidelity(job, r)
+
+
+def _fidelity(job: dict, r: dict) -> None:
+    """The meter under a PCA slice: one sentence saying whether the plane misleads, and per checkpoint
+    its distance off the plane and its loss gap (a slice stored before the meter has no distances)."""
+    f = fidelity(r["loss"], r["path_loss"], r["plane_loss"], r.get("off_plane"))
+    words = dict(bad=f.bad, total=len(f.gaps), share=f"{100 * f.bad_share:.0f}", gap=f"{100 * GAP_SHARE:.0f}",
+                 limit=f"{100 * BAD_SHARE:.0f}")
+    st.subheader(t("slice.fidelity_title"))
+    (st.warning if f.misleads else st.success)(t("slice.misleads" if f.misleads else "slice.faithful", **words))
+    chart(shared_figure(("slice_fidelity", job["id"]), job.get("version"), lambda: fidelity_meter(
+              r["steps"], f.off_plane, f.gaps, GAP_SHARE, title=t("slice.fidelity_chart"))),
+          f"mn_slice_fidelity_{r['method']}",
+          t("slice.fidelity_summary", worst=f"{100 * f.gaps[f.worst]:.1f}", step=number(r["steps"][f.worst])),
+          [{t("summary.step"): s, t("figure.off_plane_short"): None if f.off_plane is None else round(100 * f.off_plane[i], 1),
+            t("figure.gap_share_axis"): round(100 * f.gaps[i], 2)} for i, s in enumerate(r["steps"])])
+    st.caption(t("slice.fidelity_caption", **words))
