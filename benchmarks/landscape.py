@@ -6,7 +6,8 @@ config (both measured here, in one run, on this machine):
 - surface 200×200: the exact loss on a 200×200 (slope, intercept) grid (vmap, float64)
 - own minimum: the zooming grids that find the loss's own best line
 - per poll: the figure a live view resends (page grid 100×100) and its JSON size
-- MNIST: the 41×41 slice job (PCA and random planes) against one training run of its source
+- MNIST: the 41×41 slice job (PCA and random planes) on all images, before and after the plane
+  (losslab/plane.py), with its largest difference from a direct evaluation
 """
 
 from __future__ import annotations
@@ -60,30 +61,72 @@ def main() -> None:
 
 
 def mnist_slices() -> None:
-    """The MNIST slice job (41 × 41 plane, 1,000 images) against one training run of its source."""
+    """The MNIST slice job, 41 × 41, on all 60,000 training images (loss) and all 10,000 test images
+    (accuracy), on 2 threads: before (the model built and called at each point, as slices were
+    computed until the plane: timed on a few points and extrapolated, the full way takes minutes)
+    and after (losslab/plane.py), with the largest difference from the direct evaluation."""
     from losslab.config import MnistConfig, SliceConfig
-    from losslab.slices import run_slice, trajectory
+    from losslab.plane import Plane, grid_rows, source_data
+    from losslab.slices import DirectEvaluator, run_slice, trajectory
     from losslab.training import ListReporter
 
+    before_threads = torch.get_num_threads()
+    torch.set_num_threads(2)
     print()
-    print("| model | plane | slice 41×41 | source run (5,000 images, 3 epochs) | slice / run | explained | largest gap |")
-    print("|---|---|---|---|---|---|---|")
-    for model in ("linear", "mlp"):
-        source = MnistConfig(model=model, train_subset=5000, epochs=3)
-        rep = ListReporter()
-        t0 = time.perf_counter()
-        train(source, rep)
-        run = time.perf_counter() - t0
-        steps, weights = [s for s, _ in rep.checkpoints], trajectory([b for _, b in rep.checkpoints])
-        for method in ("pca", "random"):
-            t0 = time.perf_counter()
-            result = run_slice(SliceConfig(run="bench", method=method), source, steps, weights, ListReporter())
-            took = time.perf_counter() - t0
-            explained = "–" if result.final["explained"] is None else f"{100 * result.final['explained']:.1f} %"
-            print(f"| {model} | {method} | {took:.2f} s | {run:.2f} s | {took / run:.2f} | {explained} | "
-                  f"{result.final['max_gap']:.3g} |", flush=True)
+    print("| model | plane | before: direct, 1,681 points + 2×50 path (extrapolated) | after: grid 41×41 | "
+          "after: whole job (grid + 50 checkpoints' true loss) | speed-up (job) | max |Δ loss| | max |Δ accuracy| |")
+    print("|---|---|---|---|---|---|---|---|")
+    try:
+        for model in ("linear", "mlp"):
+            source = MnistConfig(model=model, epochs=1)  # every training image; ~50 checkpoints over one epoch
+            rep = ListReporter()
+            train(source, rep)
+            steps, weights = [s for s, _ in rep.checkpoints], trajectory([b for _, b in rep.checkpoints])
+            direct = DirectEvaluator(source, 0)
+            for method in ("pca", "random"):
+                out = ListReporter()
+                t0, c0 = time.perf_counter(), time.process_time()
+                run_slice(SliceConfig(run="bench", method=method), source, steps, weights, out)
+                job, job_cpu = time.perf_counter() - t0, time.process_time() - c0
+                r = [p for _, kind, p in out.snapshots if kind == "slice"][0]
+                d1, d2 = _directions(source, weights, method)
+                plane = Plane(origin=weights[-1], u=d1, v=d2, **source_data(source, 0))
+                t0, c0 = time.perf_counter(), time.process_time()
+                list(grid_rows(plane, r["alphas"], r["betas"], 2))
+                grid, grid_cpu = time.perf_counter() - t0, time.process_time() - c0
+                # before: a few points, the old way (model at the weights, called on every image)
+                cells = [(i, j) for i in (0, 13, 27, 40) for j in (0, 20, 40)]
+                direct(weights[-1])  # warm: the first call pays for allocations the others reuse
+                t0 = time.perf_counter()
+                worst_loss = worst_acc = 0.0
+                for i, j in cells:
+                    a, b = r["alphas"][j], r["betas"][i]
+                    loss, acc = direct(weights[-1] + a * d1 + b * d2)
+                    worst_loss = max(worst_loss, abs(loss - r["loss"][i][j]))
+                    worst_acc = max(worst_acc, abs(acc - r["accuracy"][i][j]))
+                per_point = (time.perf_counter() - t0) / len(cells)
+                before = per_point * (41 * 41 + 2 * len(weights))
+                print(f"| {model} | {method} | {before:.0f} s ({1000 * per_point:.0f} ms a point × {41 * 41 + 2 * len(weights):,}) | "
+                      f"{grid:.2f} s (CPU {grid_cpu:.2f} s) | {job:.2f} s (CPU {job_cpu:.2f} s) | {before / job:.0f}× | "
+                      f"{worst_loss:.1e} | {worst_acc:.1e} |", flush=True)
+    finally:
+        torch.set_num_threads(before_threads)
+
+
+def _directions(source, weights, method):
+    """The slice job's own directions (the same seed), for timing the grid alone."""
+    from losslab.config import SliceConfig
+    from losslab.models import build_model
+    from losslab.slices import pca_directions, random_directions
+
+    if method == "pca":
+        return pca_directions(weights)[:2]
+    model = build_model(source)
+    torch.nn.utils.vector_to_parameters(weights[-1], model.parameters())
+    return random_directions(model, SliceConfig.seed)
 
 
 if __name__ == "__main__":
-    main()
+    if "--slices-only" not in sys.argv:  # the MNIST part alone: python benchmarks/landscape.py --slices-only
+        main()
     mnist_slices()
