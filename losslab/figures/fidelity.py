@@ -16,7 +16,9 @@ def fidelity_meter(steps: list, off_plane: list | None, gaps: list, threshold: f
     rows = 2 if off_plane else 1
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.12)
     if off_plane:
-        fig.add_scatter(x=steps, y=[100 * v for v in off_plane], mode="lines+markers", name=t("figure.off_plane"),
+        # the last checkpoint is the plane's origin (0 by definition, not a measurement): left out, so
+        # the line does not plunge to 0 after the jittery last steps
+        fig.add_scatter(x=steps[:-1], y=[100 * v for v in off_plane[:-1]], mode="lines+markers", name=t("figure.off_plane"),
                         line=dict(color=COLORS[0], width=2), marker=dict(symbol="circle", size=6, color=COLORS[0]),
                         row=1, col=1)
         fig.update_yaxes(title_text=t("figure.off_plane_short"), range=[0, 105], row=1, col=1)

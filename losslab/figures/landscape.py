@@ -169,7 +169,7 @@ def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axi
             marker = dict(size=9, color=[100 * v for v in off], cmin=0, cmax=100, colorscale=OFF_PLANE,
                           line=dict(color="black", width=1), showscale=first,
                           colorbar=dict(title=dict(text=t("figure.off_plane_axis"), side="top"), orientation="h",
-                                        x=0.5, y=-0.28, len=0.6, thickness=12))
+                                        x=0.5, y=-0.34, yanchor="top", len=0.6, thickness=12))
         fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=t("figure.projected_path"), showlegend=first,
                         line=dict(color=PATH, width=2 if off else 3), marker=marker,
                         legendgroup="path", row=1, col=col)
@@ -180,10 +180,10 @@ def slice_view(r: dict, *, title: str, loss_title: str, accuracy_title: str, axi
                         row=1, col=col)
         fig.update_xaxes(title_text=axis[0], range=[float(a[0]), float(a[-1])], row=1, col=col)
         fig.update_yaxes(title_text=axis[1] if first else "", range=[float(b[0]), float(b[-1])], row=1, col=col)
-    layout(fig, title, axis[0], axis[1], height=600 if off else 520)
+    layout(fig, title, axis[0], axis[1], height=660 if off else 520)
     fig.update_yaxes(title_text="", row=1, col=2)  # layout() titled every y axis
     if off:  # room under the axes for the path's horizontal colour bar
-        fig.update_layout(margin=dict(b=150))
+        fig.update_layout(margin=dict(b=210))
     return fig
 
 
