@@ -201,7 +201,10 @@ def checkpoint_losses(model: str, shapes: list, weights: torch.Tensor, x: "Image
             w2 = torch.stack([l[2] for l in layers])          # (k, 10, H)
             b2 = torch.stack([l[3] for l in layers]).unsqueeze(1)
             first = torch.baddbmm(b2, first.relu(), w2.transpose(1, 2))
-        total += one(first, yc).double() * len(yc)
+        if loss_fn.name == "cross_entropy":  # the fused form, classes as the middle dimension (see Plane)
+            total += _cross_entropy_sums(first.transpose(1, 2).contiguous(), yc, param or 0.0)
+        else:
+            total += one(first, yc).double() * len(yc)
     return (total / len(y)).tolist()
 
 

@@ -79,9 +79,11 @@ def test_a_wrong_class_far_ahead_overflows_nothing(real_mnist):
         assert float(losses[j]) == pytest.approx(true_loss, rel=2e-6)
 
 
-@pytest.mark.parametrize("model", ["linear", "mlp"])
-def test_checkpoint_losses_are_the_direct_evaluation(real_mnist, model):
-    config = MnistConfig(model=model, hidden=32, batch_size=600, epochs=1, lr=0.1, label_noise=20.0)
+@pytest.mark.parametrize("model, loss, param", [("linear", "cross_entropy", None), ("mlp", "cross_entropy", 0.1),
+                                                ("linear", "gce", None)])
+def test_checkpoint_losses_are_the_direct_evaluation(real_mnist, model, loss, param):
+    config = MnistConfig(model=model, hidden=32, loss=loss, loss_param=param, batch_size=600, epochs=1, lr=0.1,
+                         label_noise=20.0)
     weights = _run(config)[::7]
     data = source_data(config, 0)
     got = checkpoint_losses(data["model"], data["shapes"], weights, data["x"], data["y"], data["loss_fn"], data["param"])
