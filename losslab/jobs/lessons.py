@@ -18,10 +18,15 @@ from .errors import JobError, LimitError, NotAllowed, NotFound
 from .store import Transaction, now, run_row
 
 LECTURER = "/lecturer"  # suffix of the label of the lecturer's own runs of a lesson
+IF = "/if"  # then the wrong choice: a counterfactual's runs (not the class's: the gallery leaves them out)
 
 
 def label(lesson_id: str, lecturer: bool = False) -> str:
     return f"lesson:{lesson_id}" + (LECTURER if lecturer else "")
+
+
+def if_label(lesson_id: str, choice: int) -> str:
+    return f"lesson:{lesson_id}{IF}{choice}"
 
 
 class Lessons:
@@ -131,6 +136,30 @@ class Lessons:
         rows = self.conn.execute("SELECT id FROM runs WHERE label IN (?, ?) AND owner = ? ORDER BY created, rowid",
                                  (label(lesson.id), label(lesson.id, True), owner)).fetchall()
         return [r[0] for r in rows]
+
+    # --- after Reveal: a wrong answer's counterfactual run -----------------------------------
+    def start_counterfactual(self, lesson: Lesson, choice, owner: str, lecturer: bool = False,
+                             client: Optional[str] = None) -> list[str]:
+        """The runs in which wrong choice `choice` would have been right, queued like any lesson
+        run (the same limits), once the answer is revealed (the lecturer may try them before)."""
+        if not lecturer and not self.revealed(lesson.id):
+            raise JobError("lesson.if_not_revealed")
+        configs = lesson.counterfactual_configs(choice) if isinstance(choice, int) else []
+        if not configs:
+            raise JobError("lesson.bad_counterfactual", n=len(lesson.choices))
+        return [self.submit(config, owner, label=if_label(lesson.id, choice), client=client) for config in configs]
+
+    def my_counterfactuals(self, lesson: Lesson, owner: str) -> dict[int, list[str]]:
+        """{wrong choice: the ids of this owner's latest start of its counterfactual}, oldest first."""
+        prefix = f"lesson:{lesson.id}{IF}"
+        rows = self.conn.execute("SELECT id, label FROM runs WHERE owner = ? AND substr(label, 1, ?) = ? "
+                                 "ORDER BY created, rowid", (owner, len(prefix), prefix)).fetchall()
+        out: dict[int, list[str]] = {}
+        for run_id, run_label in rows:
+            tail = run_label[len(prefix):]
+            if tail.isdigit():
+                out.setdefault(int(tail), []).append(run_id)
+        return {choice: ids[-lesson.runs_per_start:] for choice, ids in out.items()}
 
     def answers_table(self, lesson: Lesson) -> list[dict]:
         """The answers for export: a student number (order of answering), the choice and confidence,
