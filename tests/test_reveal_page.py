@@ -76,3 +76,23 @@ def test_the_verdict_and_counterfactuals_come_first_and_one_click_runs_one(lectu
     student.button(key=f"{prefix}_if_back").click().run()
     assert not any(words["showing"] == i.value for i in student.info)
     assert student.button(key=f"{prefix}_if_0").label == t("lesson.if_show", lang)  # shows it again, no new run
+
+
+def test_a_lecturers_lesson_without_counterfactuals_shows_none(lecturer_env, monkeypatch):
+    from losslab.i18n import t
+    from losslab.jobs.service import get_service
+    from tests.test_counterfactuals import RECORD
+
+    service = get_service()
+    lesson_id = service.save_lesson(RECORD, SECRET, "lecturer")
+    prefix = f"ls_{lesson_id}"
+    student = _open("en", "lesson", {"l": lesson_id}, monkeypatch)
+    student.radio(key=f"{prefix}_choice").set_value(1).run()
+    student.button(key=f"{prefix}_start").click().run()
+    service.reveal(lesson_id, SECRET)
+    student.run()
+    assert not student.exception, student.exception
+    page = [_text(e) for e in _in_order(student.main)]
+    assert page.index("✗ You predicted MAE; the answer is MSE.") < page.index("MSE's.")  # the verdict, on top
+    assert f"**{t('lesson.if_title', 'en')}**" not in page
+    assert not any(b.key and b.key.startswith(f"{prefix}_if_") for b in student.button)
