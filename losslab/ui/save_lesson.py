@@ -36,8 +36,12 @@ def save_as_lesson(config) -> None:
         return
     lesson = editing(config.task)
     label = t("lecturer.edit_title", title=lesson.title) if lesson else t("lecturer.save_title")
+    opened = f"save_{config.task}_opened"  # kept open across the page's reruns until the lecturer closes it
     if st.button(label, key=f"save_{config.task}_open", width="stretch"):
-        st.dialog(t("lecturer.save_title"), width="large")(_form)(config)
+        st.session_state[opened] = True
+    if st.session_state.get(opened):
+        st.dialog(t("lecturer.save_title"), width="large", on_dismiss=lambda: st.session_state.pop(opened, None))(
+            _form)(config)
 
 
 def _prefill(config, lesson) -> None:
@@ -94,9 +98,11 @@ def _form(config) -> None:
     if lesson and new.button(t("lecturer.save_new"), key=f"{prefix}_new", width="stretch"):
         saved = _save(record, None)
     if saved:
-        st.session_state[f"{prefix}_id"] = saved
+        st.session_state[f"{prefix}_id"] = st.session_state[f"{prefix}_done"] = saved
         st.session_state[f"{prefix}_filled"] = saved  # the form now shows this lesson: no prefill over it
-        after_save(saved)
+        st.rerun()  # the page and the dialog (kept open) again, its button now "Update lesson"
+    if lesson and st.session_state.get(f"{prefix}_done") == lesson.id:
+        after_save(lesson.id)
 
 
 def _save(record: dict, lesson_id):
