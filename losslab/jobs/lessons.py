@@ -122,7 +122,8 @@ class Lessons:
                 c.execute("INSERT OR REPLACE INTO reveals VALUES (?, ?)", (lesson_id, now()))
             else:
                 c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
-            c.execute("DELETE FROM revotes WHERE lesson = ?", (lesson_id,))  # both rounds go, and the round
+            # The answer is out: the second vote closes, but the votes given stay (peer instruction
+            # reveals after the revote; deleting them here lost the switch matrix and the export's).
             c.execute("DELETE FROM rounds WHERE lesson = ?", (lesson_id,))
 
     def revealed(self, lesson_id: str) -> bool:

@@ -73,7 +73,7 @@ def dashboard(lecture) -> None:
         if lecture.concepts:
             gain_table(lecture)
         a, b, c = st.columns(3)
-        a.download_button(t("lecture.export"), data=lambda: lectures.to_csv(service().lecture_table(lecture)),
+        a.download_button(t("lecture.export"), data=lectures.to_csv(service().lecture_table(lecture)),
                           file_name=f"lecture-{lecture.id}.csv", mime="text/csv", key="lecture_export",
                           on_click="ignore", width="stretch")
         if b.button(t("lecture.clear"), key="lecture_clear", help=t("lecture.clear_help"), width="stretch"):
