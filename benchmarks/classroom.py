@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--spy", default=None, help="--viewers mode: FILE[:FROM-TO], py-spy's raw stacks of the server from FROM to TO s (default 0-15)")
     parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers and --lesson modes)")
     parser.add_argument("--lesson", type=int, default=0, help="N students voting (with confidence), running and voting again on one lesson")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="--lesson mode: students on /lesson, the lecturer on /admin (default: a lecture's link and its remote)")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
                         help="students mode: a real PostgreSQL server (tests/services.py) instead of SQLite")
     parser.add_argument("--executor", choices=("local", "ray"), default="local",
@@ -196,7 +198,7 @@ def main() -> None:
     if args.lesson:
         import lesson_hall
 
-        lesson_hall.main(args.lesson, args.app_root, args.servers)
+        lesson_hall.main(args.lesson, args.app_root, args.servers, lecture=not args.dashboard)
         return
     if args.viewers:
         import lecture_hall

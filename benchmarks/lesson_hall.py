@@ -51,11 +51,14 @@ def _revotes(texts: list[str]) -> int | None:
     return None
 
 
-async def lecturer(url: str, lesson_id: str, stop: asyncio.Event, seen: list, seen2: list) -> None:
-    """The dashboard, polled the way the browser polls it; (wall time, count shown) per poll."""
+async def lecturer(url: str, where: tuple, stop: asyncio.Event, seen: list, seen2: list) -> None:
+    """The dashboard or the lecture's remote, polled the way the browser polls it; (wall time,
+    count shown) per poll."""
     async with Student(url) as s:
-        await s.open("admin", f"l={lesson_id}")
+        await s.open("admin", f"l={where[1]}" if where[0] == "lesson" else "")
         await s.set("Admin token", TOKEN)
+        if where[0] == "lecture":
+            await s.open(*where)  # the same session, unlocked: the remote
         while not stop.is_set():
             if not s.auto:
                 await asyncio.sleep(0.5)
@@ -68,11 +71,11 @@ async def lecturer(url: str, lesson_id: str, stop: asyncio.Event, seen: list, se
                 seen2.append((time.time(), again))
 
 
-async def student(url: str, lesson_id: str, i: int, delay: float, results: dict, answered: list) -> None:
+async def student(url: str, where: tuple, i: int, delay: float, results: dict, answered: list) -> None:
     await asyncio.sleep(delay)
     try:
         async with Student(url) as s:
-            results["open"].append(await s.open("lesson", f"l={lesson_id}"))
+            results["open"].append(await s.open(*where))
             await s.set("Your prediction", CHOICES[i % 3])
             await s.set("How sure are you?", CONFIDENCES[i % 3])
             await s.click("Submit my prediction and start")
@@ -89,12 +92,12 @@ async def student(url: str, lesson_id: str, i: int, delay: float, results: dict,
         results["errors"].append(f"student {i}: {type(exc).__name__}: {exc}")
 
 
-async def hall(url: str, service: JobService, lesson_id: str, n: int) -> tuple[dict, list, list]:
+async def hall(url: str, service: JobService, lesson_id: str, n: int, where: tuple) -> tuple[dict, list, list]:
     results = {"open": [], "final": [], "errors": [], "revoted": []}
     stop, seen, seen2, answered = asyncio.Event(), [], [], []
-    watcher = asyncio.create_task(lecturer(url, lesson_id, stop, seen, seen2))
+    watcher = asyncio.create_task(lecturer(url, where, stop, seen, seen2))
     await asyncio.sleep(3)
-    students = [asyncio.create_task(student(url, lesson_id, i, 10.0 * i / n, results, answered)) for i in range(n)]
+    students = [asyncio.create_task(student(url, where, i, 10.0 * i / n, results, answered)) for i in range(n)]
     while len(answered) + len(results["errors"]) < n:
         await asyncio.sleep(0.2)
     service.open_second_vote(lesson_id, TOKEN)  # what the lecturer's 🗳 button does
@@ -115,7 +118,10 @@ def _latency(committed: list[float], seen: list) -> list[float]:
     return out
 
 
-def main(n: int, app_root: str, servers: int = 1) -> None:
+def main(n: int, app_root: str, servers: int = 1, lecture: bool = True) -> None:
+    """lecture: the lesson is a lecture's step, students open the lecture's link (their pages also
+    follow its step) and the lecturer watches the remote; else /lesson?l=ID and /admin?l=ID (the
+    lesson dashboard, whose gallery of every run refreshes every 3 s in the same session)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {"LOSSLAB_ADMIN_TOKEN": TOKEN}
         if servers > 1:
@@ -130,11 +136,15 @@ def main(n: int, app_root: str, servers: int = 1) -> None:
             {"config": RegressionConfig(outliers=3, epochs=EPOCHS).to_dict(), "title": "Outliers",
              "question": "Which loss moves most?", "choices": list(CHOICES), "answer": 0, "editable": ["loss"]},
             TOKEN, "lecturer")
+        if lecture:
+            where = ("lecture", f"l={service.save_lecture({'title': 'Outliers', 'lessons': [lesson_id]}, TOKEN, 'lecturer')}")
+        else:
+            where = ("lesson", f"l={lesson_id}")
         sampler = Sampler(srv.url, pid)
         sampler.start()
         t0 = time.perf_counter()
         try:
-            results, seen, seen2 = asyncio.run(asyncio.wait_for(hall(srv.url, service, lesson_id, n), timeout=1800))
+            results, seen, seen2 = asyncio.run(asyncio.wait_for(hall(srv.url, service, lesson_id, n, where), timeout=1800))
         finally:
             sampler.done.set()
             sampler.join()
@@ -152,7 +162,8 @@ def main(n: int, app_root: str, servers: int = 1) -> None:
                    for r in runs for key in ("train/loss", "train/mse"))
         srv.stop()
         nan = float("nan")
-        print(f"{n} students voting twice on one lesson ({EPOCHS}-step regression runs), {servers} web process(es), "
+        print(f"{n} students voting twice on one lesson ({EPOCHS}-step regression runs) on /{where[0]}, the lecturer on "
+              f"{'the lecture remote' if lecture else 'the lesson dashboard (/admin)'}, {servers} web process(es), "
               f"{os.cpu_count()} cores, wall {wall:.0f} s")
         print(f"  first vote: stored {len(first)}/{n} (lost {n - len(first)}), histogram {service.histogram(lesson)}; "
               f"lecturer's histogram staleness p50 {pct(latency, 0.5):.2f} s, p95 {pct(latency, 0.95):.2f} s over "

@@ -119,3 +119,28 @@ def test_the_class_view_shows_the_step_without_voting(lecturer_env, monkeypatch)
     assert "The learning rate that diverges" in _texts(at) and "Step 3 of 5" in _texts(at)
     assert [m.label for m in at.metric] == ["answered so far"] and at.metric[0].value == "0"
     assert not at.radio and not [b for b in at.button if b.key and b.key.startswith("ls_")]
+
+
+def test_the_lecturer_page_says_where_lessons_are_made_and_edits_one_in_its_lab(lecturer_env, monkeypatch):
+    from losslab.config import RegressionConfig
+    from losslab.jobs.service import get_service
+
+    service = get_service()
+    record = {"config": RegressionConfig(outliers=3, epochs=60).to_dict(), "title": "Outliers", "question": "Which?",
+              "choices": ["MSE", "MAE"], "answer": 0}
+    lesson_id = service.save_lesson(record, SECRET, "lecturer-token-abcdefghijkl")
+    at = _open("en", "admin", monkeypatch=monkeypatch)
+    at.text_input(key="admin_input").set_value(SECRET).run()
+    assert any("Lessons are made in a lab" in c.value for c in at.caption)
+    at.selectbox(key="lecturer_lesson").set_value(lesson_id).run()
+    at.button(key="lecturer_edit").click().run()
+    assert not at.exception, at.exception
+    assert at.query_params["l"] == [lesson_id] and at.query_params["outliers"] == ["3"]
+    assert at.session_state["regression_outliers"] == 3  # the lab opened with the lesson's settings
+    assert at.button(key="save_regression_open").label == "🎓 Edit lesson: Outliers"
+    at.button(key="save_regression_open").click().run()
+    assert at.text_input(key="save_regression_title").value == "Outliers"  # its own texts, to change
+    at.text_input(key="save_regression_title").set_value("Outliers, edited").run()
+    at.button(key="save_regression_go").click().run()
+    (lesson,) = service.saved_lessons()
+    assert lesson.id == lesson_id and lesson.title == "Outliers, edited" and lesson.config.outliers == 3

@@ -170,3 +170,15 @@ def test_a_lesson_saved_again_is_edited_in_place_not_duplicated(service):
     assert [lesson.id for lesson in service.saved_lessons()] == [first]
     other = service.save_lesson({**record, "title": "Another"}, SECRET, "lecturer-token")
     assert other != first and len(service.saved_lessons()) == 2
+
+
+def test_a_deleted_lesson_drops_out_of_the_lecture(service):
+    record = {"config": BUILTIN["seed"].config.to_dict(), "title": "Mine", "question": "Q?", "choices": ["a", "b"],
+              "answer": 1}
+    mine = service.save_lesson(record, SECRET, "lecturer-token")
+    lecture_id = service.save_lecture({"title": "x", "lessons": ["seed", mine], "concepts": [mine]}, SECRET, "l")
+    service.move_lecture(lecture_id, SECRET, 3)  # the post round
+    service.delete_lesson(mine, SECRET)
+    lecture = service.lecture(lecture_id)
+    assert lecture.lessons == ("seed",) and lecture.concepts == () and lecture.steps() == [("lesson", "seed")]
+    assert lecture.step(service.lecture_step(lecture_id)) == ("lesson", "seed")  # the stored step, clamped

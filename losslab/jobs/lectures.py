@@ -50,11 +50,19 @@ class Lectures:
         if lecture_id is None:
             return None
         row = self.conn.execute("SELECT owner, record FROM lectures WHERE id = ?", (lecture_id,)).fetchone()
-        return make(json.loads(row["record"]), row["owner"]) if row else None
+        return self._present(json.loads(row["record"]), row["owner"]) if row else None
 
     def all_lectures(self) -> list[Lecture]:
         rows = self.conn.execute("SELECT owner, record FROM lectures ORDER BY created DESC").fetchall()
-        return [make(json.loads(r["record"]), r["owner"]) for r in rows]
+        return [lecture for lecture in (self._present(json.loads(r["record"]), r["owner"]) for r in rows) if lecture]
+
+    def _present(self, record: dict, owner: str) -> Optional[Lecture]:
+        """The lecture as it can be taught now: a lesson deleted since drops out of it (a lecture
+        left with no lesson is gone too), so no page meets a step it cannot show."""
+        keep = {i for i in record.get("lessons", []) + record.get("concepts", []) if self.lesson(i) is not None}
+        record = {**record, "lessons": [i for i in record.get("lessons", []) if i in keep],
+                  "concepts": [i for i in record.get("concepts", []) if i in keep]}
+        return make(record, owner) if record["lessons"] else None
 
     def delete_lecture(self, lecture_id: str, token: str) -> None:
         """The lecture and its concept answers go; its lessons (and their answers) stay."""

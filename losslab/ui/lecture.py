@@ -34,7 +34,7 @@ def page() -> None:
     if lecture is None:
         listing()
         return
-    index = service().lecture_step(lecture.id) or 0
+    index = lecture.clamp(service().lecture_step(lecture.id) or 0)
     follow(lecture, index)
     if presenting():
         class_view(lecture, index)
@@ -60,7 +60,7 @@ def follow(lecture: Lecture, index: int) -> None:
 
     @st.fragment(run_every=FOLLOW_SECONDS)
     def step_watch():
-        if (service().lecture_step(lecture.id) or 0) != index:
+        if lecture.clamp(service().lecture_step(lecture.id) or 0) != index:
             st.rerun()
 
     step_watch()

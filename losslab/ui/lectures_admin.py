@@ -59,7 +59,7 @@ def new_lecture() -> None:
 
 
 def dashboard(lecture) -> None:
-    index = service().lecture_step(lecture.id) or 0
+    index = lecture.clamp(service().lecture_step(lecture.id) or 0)
     share, steps = st.columns([1, 2], gap="large")
     with share:
         join_box(lecture, lecturer=True)
