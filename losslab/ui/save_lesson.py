@@ -128,7 +128,13 @@ def edit_button(lesson) -> None:
     if lesson.builtin or not st.button(t("lecturer.edit"), key="lecturer_edit"):
         return
     task, ss = lesson.task, st.session_state
-    for key in [k for k in ss if isinstance(k, str) and k.startswith(f"{task}_")]:
-        del ss[key]  # the lab's widgets and its once-per-session prefill: the link's values apply
+    names = editable_fields(task)
+    # A lab's form reads its link once per session (controls.prefill_from_url; the regression lab's
+    # prefix is "reg"): every form's once-only flag and its values of this lab's fields go, so the
+    # link's values apply to whichever form this lab draws. (The lecturer's own session only.)
+    for prefix in [k[:-len("_prefilled")] for k in list(ss) if isinstance(k, str) and k.endswith("_prefilled")]:
+        for key in [f"{prefix}_prefilled", *(f"{prefix}_{n}" for n in names)] + \
+                [k for k in list(ss) if isinstance(k, str) and k.startswith(f"{prefix}_param_")]:
+            ss.pop(key, None)
     ss[f"save_{task}_id"], ss[f"save_{task}_filled"] = lesson.id, None
     st.switch_page(lab_path(task), query_params={**to_query(lesson.config), "l": lesson.id})
