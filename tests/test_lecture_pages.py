@@ -147,3 +147,11 @@ def test_the_lecturer_page_says_where_lessons_are_made_and_edits_one_in_its_lab(
     at.button(key="save_regression_go").click().run()
     (lesson,) = service.saved_lessons()
     assert lesson.id == lesson_id and lesson.title == "Outliers, edited" and lesson.config.outliers == 3
+
+
+@pytest.mark.parametrize("raw", ["../etc", "nope"])
+def test_a_bad_or_unknown_lecture_link_gets_one_sentence_and_the_list(lecturer_env, raw, monkeypatch):
+    at = _open("en", "lecture", {"l": raw}, monkeypatch)
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning] == [f"There is no lecture {raw!r}: check the link, or ask your lecturer for it again."]
+    assert "No lectures yet" in _texts(at)
