@@ -32,15 +32,26 @@ def if_label(lesson_id: str, choice: int) -> str:
 class Lessons:
     """Mixed into JobService (which provides `conn`, `submit`, `is_admin`)."""
 
-    def save_lesson(self, record: dict, token: str, owner: str) -> str:
-        """Store a lesson the lecturer made from a lab; returns its id (for `/lesson?l=ID`)."""
+    def save_lesson(self, record: dict, token: str, owner: str, lesson_id: Optional[str] = None) -> str:
+        """Store a lesson the lecturer made from a lab; returns its id (for `/lesson?l=ID`). With the
+        id of a saved lesson it is edited in place (same link; the answers given so far stay). The
+        same lesson saved twice is one lesson: Save pressed again makes no duplicate."""
         if not self.is_admin(token):
             raise NotAllowed("lesson.not_allowed")
         lesson = make({**record, "id": None}, owner)
-        lesson_id = secrets.token_urlsafe(6).replace("-", "x")  # 8 characters: short enough to read out
+        body = json.loads(json.dumps({**lesson.to_record(), "id": None}))  # as the store gives it back (lists)
         with Transaction(self.conn) as c:
+            if lesson_id and lesson_id not in BUILTIN and \
+                    c.execute("SELECT 1 FROM lessons WHERE id = ?", (lesson_id,)).fetchone():
+                c.execute("UPDATE lessons SET record = ?, updated = ? WHERE id = ?",
+                          (json.dumps({**body, "id": lesson_id}), now(), lesson_id))
+                return lesson_id
+            for row in c.execute("SELECT id, record FROM lessons WHERE owner = ?", (owner,)).fetchall():
+                if {**json.loads(row["record"]), "id": None} == body:
+                    return row["id"]
+            lesson_id = secrets.token_urlsafe(6).replace("-", "x")  # 8 characters: short enough to read out
             c.execute("INSERT INTO lessons (id, owner, record, created) VALUES (?, ?, ?, ?)",
-                      (lesson_id, owner, json.dumps({**lesson.to_record(), "id": lesson_id}), now()))
+                      (lesson_id, owner, json.dumps({**body, "id": lesson_id}), now()))
         return lesson_id
 
     def lesson(self, lesson_id) -> Optional[Lesson]:
@@ -116,7 +127,8 @@ class Lessons:
                 c.execute("INSERT OR REPLACE INTO reveals VALUES (?, ?)", (lesson_id, now()))
             else:
                 c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
-            c.execute("DELETE FROM revotes WHERE lesson = ?", (lesson_id,))  # both rounds go, and the round
+            # The answer is out: the second vote closes, but the votes given stay (peer instruction
+            # reveals after the revote; deleting them here lost the switch matrix and the export's).
             c.execute("DELETE FROM rounds WHERE lesson = ?", (lesson_id,))
 
     def revealed(self, lesson_id: str) -> bool:
