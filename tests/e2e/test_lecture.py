@@ -1,7 +1,7 @@
 """A lecture in a real browser: the lecturer (a phone-sized window) makes a three-lesson lecture and
 opens its remote; the projector shows the class view; three students (their own browser contexts)
 follow the one link, vote with a confidence, vote again once the second vote opens and see the
-Reveal; Next moves every page; a late joiner lands on the current step; the lecture's CSV holds
+Reveal with each wrong answer's counterfactual; Next moves every page; a late joiner lands on the current step; the lecture's CSV holds
 the switch matrix and no owner token."""
 
 from __future__ import annotations
@@ -104,6 +104,12 @@ def test_a_class_follows_a_three_lesson_lecture(hall, browser):
     for _, page, first, _ in students:
         _wait_text(page, "✓ You predicted" if first == RIGHT else "✗ You predicted", timeout=30)
     _wait_text(projector, f"The answer: {RIGHT}.", timeout=30)
+    # each wrong answer's counterfactual under the verdict; one click starts that run and shows it
+    _, first_page, _, _ = students[0]
+    _wait_text(first_page, "Standardise the heights and take η = 0.5")
+    _wait_text(first_page, "Take η = 0.00003, just below 2/λmax")
+    click_when_ready(first_page, first_page.get_by_role("button", name="▶ Run it").first)
+    _wait_text(first_page, "← Back to my run", timeout=30)
     shot(projector, "lecture-projector")
 
     click_when_ready(lec, lec.get_by_role("button", name="Next ▶"))
