@@ -221,3 +221,38 @@ def _newton(loss, param, P: _Problem, y, weights, theta, iterations: int = 100) 
         theta = torch.where(improved[:, None], trials[best, torch.arange(len(theta))], theta)
         current = torch.where(improved, lowest, current)
     return theta.numpy()
+
+
+# --- the lab's points as the editor shows them ------------------------------------------------
+
+@dataclass(frozen=True)
+class Points:
+    xs: tuple
+    ys: tuple
+    origins: tuple   # each point's number among the generated points (0-based), or -k for the k-th added one
+    kinds: tuple     # "data" | "outlier" | "added"
+    numbers: tuple   # what the chart and the table call it: "3", or "+1" for the first added point
+
+
+@functools.lru_cache(maxsize=256)
+def _generated(config) -> tuple[list, list]:
+    from .labs.regression import generated_data
+
+    x, y = generated_data(config)
+    return x.flatten().tolist(), y.flatten().tolist()
+
+
+def points(config) -> Points:
+    """The config's points after its edits, each with where it came from (the generated points are
+    cached per config without edits: an edit only filters and appends)."""
+    from . import edits as point_edits
+
+    xs, ys = _generated(config.replace(edits=""))
+    found = point_edits.parse(config.edits)
+    ex, ey, origins = point_edits.apply(xs, ys, found)
+    ex = [float(v) for v in np.asarray(ex, dtype=np.float32)]  # as the run trains on them (float32)
+    ey = [float(v) for v in np.asarray(ey, dtype=np.float32)]
+    first_outlier = len(xs) - config.outliers
+    kinds = tuple("added" if o < 0 else "outlier" if o >= first_outlier else "data" for o in origins)
+    numbers = tuple(f"+{-o}" if o < 0 else str(o + 1) for o in origins)
+    return Points(tuple(ex), tuple(ey), tuple(origins), kinds, numbers)
