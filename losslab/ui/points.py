@@ -186,11 +186,19 @@ def table(config: RegressionConfig, losses: tuple, found) -> None:
 
 
 def _table_changed(key: str, config: RegressionConfig, losses: tuple) -> None:
-    """The table's changes (edited, added, deleted rows against the points it was drawn with) as edits."""
-    delta = st.session_state.get(key) or {}
-    found = inf.points(config)
-    edits = point_edits.parse(config.edits)
-    removed = {found.origins[r] for r in delta.get("deleted_rows", [])}
+    try:
+        new = table_edits(inf.points(config), point_edits.parse(config.edits), st.session_state.get(key) or {})
+    except Problem as exc:  # a row half typed: the table keeps what was typed, the sentence says what is missing
+        st.session_state[NOTE] = str(exc)
+        return
+    _apply(config, losses, new)
+
+
+def table_edits(found, edits: point_edits.Edits, delta: dict) -> point_edits.Edits:
+    """The table's changes (Streamlit's edited, added and deleted rows, by row of the points it was drawn
+    with) as edits: a deleted row removes its point, a changed one removes it and adds the new values, a
+    new row adds a point (both numbers needed). Checked afterwards, as a click's edit is."""
+    removed = {found.origins[int(r)] for r in delta.get("deleted_rows") or []}
     moved = []
     for r, change in (delta.get("edited_rows") or {}).items():
         r = int(r)
@@ -198,12 +206,10 @@ def _table_changed(key: str, config: RegressionConfig, losses: tuple) -> None:
         moved.append((change.get("x", found.xs[r]), change.get("y", found.ys[r])))
     for row in delta.get("added_rows") or []:
         if row.get("x") is None or row.get("y") is None:
-            st.session_state[NOTE] = t("points.fill_both")
-            return  # a row half typed: wait for its other number (the table keeps what was typed)
+            raise Problem("points.fill_both")
         moved.append((row["x"], row["y"]))
-    # added points removed first (from the back: their numbers shift), then the generated ones
-    for origin in sorted(removed):
+    for origin in sorted(removed):  # added points from the last one back: the earlier ones keep their numbers
         edits = point_edits.remove(edits, origin)
     for x, y in moved:
-        edits = point_edits.add(edits, float(x) if x is not None else math.nan, float(y) if y is not None else math.nan)
-    _apply(config, losses, edits)
+        edits = point_edits.add(edits, math.nan if x is None else float(x), math.nan if y is None else float(y))
+    return edits
