@@ -36,13 +36,18 @@ def view(xs, ys) -> tuple[tuple, tuple]:
     return (x_lo - x_pad, x_hi + x_pad), (y_lo - y_pad, y_hi + y_pad)
 
 
-def grid(x_range: tuple, y_range: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Cell centres on round steps covering the view: the places a click adds a point."""
+def grid(x_range: tuple, y_range: tuple, xs=(), ys=()) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres on round steps covering the view: the places a click adds a point. None within 1.5
+    cells of a point (xs, ys): there Plotly could report the cell instead of the point under the pointer."""
     sx, sy = _step(x_range[1] - x_range[0]), _step(y_range[1] - y_range[0])
     gx = np.arange(math.ceil(x_range[0] / sx), math.floor(x_range[1] / sx) + 1) * sx
     gy = np.arange(math.ceil(y_range[0] / sy), math.floor(y_range[1] / sy) + 1) * sy
-    X, Y = np.meshgrid(np.round(gx, 6), np.round(gy, 6))
-    return X.ravel(), Y.ravel()
+    X, Y = (v.ravel() for v in np.meshgrid(np.round(gx, 6), np.round(gy, 6)))
+    if len(xs):
+        near = ((np.abs(X[:, None] - np.asarray(xs)[None]) / sx) ** 2
+                + (np.abs(Y[:, None] - np.asarray(ys)[None]) / sy) ** 2).min(axis=1) < 1.5 ** 2
+        X, Y = X[~near], Y[~near]
+    return X, Y
 
 
 def edit_chart(xs, ys, numbers, kinds, lines: list[dict], before: list[dict], *, x_title: str, y_title: str,
@@ -52,7 +57,7 @@ def edit_chart(xs, ys, numbers, kinds, lines: list[dict], before: list[dict], *,
     start: the line the seed's run starts from (thin grey; often far below the points); frame: (xs, ys) the
     view also covers (the points before any edit: removing one does not zoom the chart, the lines' move shows)."""
     x_range, y_range = view([*xs, *(frame or ((), ()))[0]], [*ys, *(frame or ((), ()))[1]])
-    gx, gy = grid(x_range, y_range)
+    gx, gy = grid(x_range, y_range, xs, ys)
     ends = np.array(x_range, dtype=float)
     # Traces as plain dicts, validated once by go.Figure: add_scatter deep-copies and validates each one
     # again (27 ms for this chart against ~8), and the server pays it on every click.
