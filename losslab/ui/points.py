@@ -23,7 +23,7 @@ from .charts import CONFIG
 
 EDITS = "reg_edits"             # the `edits` field's value in the form (losslab.edits' text)
 VERSION = "reg_points_v"        # bumped by every applied edit: a fresh chart selection and a fresh table
-BEFORE = "reg_points_before"    # {(loss, param): (slope, intercept)} before the last edit: drawn dotted
+BEFORE = "reg_points_before"    # (config after the edit, {(loss, param): (slope, intercept)} before it): drawn faintly
 NOTE = "reg_points_note"        # the one sentence about an edit that was refused
 COMPARE = "reg_compare"         # the losses the lab's "compare" box holds (live.compare_losses)
 
@@ -71,7 +71,7 @@ def _apply(config: RegressionConfig, losses: tuple, new: point_edits.Edits) -> b
         ss[NOTE] = str(exc)
         return False
     _, result = state(config, losses)
-    ss[BEFORE] = {k: (f.slope, f.intercept) for k, f in result.fits.items()}
+    ss[BEFORE] = (edited, {k: (f.slope, f.intercept) for k, f in result.fits.items()})
     ss[EDITS] = edited.edits
     ss[VERSION] = ss.get(VERSION, 0) + 1
     ss.pop(NOTE, None)
@@ -95,9 +95,15 @@ def _clicked(key: str, config: RegressionConfig, losses: tuple) -> None:
 
 def _trace_names(config, losses) -> dict:
     """curve number → trace name of the figure as drawn: the cells first, the points last."""
-    before = st.session_state.get(BEFORE) or {}
-    n_before = sum(1 for k in losses if k in before)
+    n_before = sum(1 for k in losses if k in _before(config))
     return {0: CELL, 2 + n_before + len(losses): POINTS}  # 2: the cells and the starting line
+
+
+def _before(config: RegressionConfig) -> dict:
+    """The lines before the last edit, while the form still holds the config that edit made (another
+    change since, of the data or of any setting, and "before" would mean something else)."""
+    saved = st.session_state.get(BEFORE)
+    return saved[1] if saved and saved[0] == config else {}
 
 
 def _axes(config) -> tuple[str, str]:
@@ -128,7 +134,7 @@ def section(config: RegressionConfig) -> None:
 
     ss = st.session_state
     losses = shown_losses(config)
-    before = tuple(sorted((k, v) for k, v in (ss.get(BEFORE) or {}).items() if k in losses))
+    before = tuple(sorted((k, v) for k, v in _before(config).items() if k in losses))
     key = f"reg_points_{ss.get(VERSION, 0)}"
     st.plotly_chart(_figure(config, losses, before, current()), key=key, on_select=functools.partial(
         _clicked, key, config, losses), selection_mode="points", config=CONFIG)
