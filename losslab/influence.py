@@ -24,7 +24,7 @@ torch = LazyModule("torch")
 minima = LazyModule("losslab.minima")
 
 MAX_CANDIDATES = 3_000_000   # candidate lines × points of a piecewise-linear loss (~25 MB of float64)
-MAX_POINTS = 300             # beyond this the table would be unreadable and the refits slow: lines only
+MAX_POINTS = 300             # beyond this a refit per point is too slow for a click: the exact lines only
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,8 @@ def _refits(loss, param, P: _Problem, start: np.ndarray):
     y = torch.as_tensor(P.y)[None]
     if loss.kinks is not None and _candidates(P.n, loss, param) * P.n <= MAX_CANDIDATES:
         return _vertices(loss, param, P, y)
+    if loss.kinks is not None or P.n > MAX_POINTS:
+        return _line_only(loss, param, P)
     weights = np.ones((P.n + 1, P.n))
     weights[np.arange(1, P.n + 1), np.arange(P.n)] = 0.0  # problem 0: every point; problem i + 1: all but i
     if loss.is_convex(param):
@@ -149,6 +151,13 @@ def _refits(loss, param, P: _Problem, start: np.ndarray):
         exact = False
     value = float(_each(loss, param, torch.as_tensor(P.Z @ thetas[0])[None], y).mean())
     return thetas[0], thetas[1:], value, exact
+
+
+def _line_only(loss, param, P: _Problem):
+    """Too many points to refit once per point at a click's pace: the exact line alone (losslab.minima),
+    no line without each point (NaN: the table says "–")."""
+    found = minima.line(loss, param, torch.as_tensor(P.Z[:, 0]), torch.as_tensor(P.y))
+    return np.array(found.theta), np.full((P.n, 2), np.nan), found.loss, True
 
 
 def _candidates(n: int, loss, param) -> int:

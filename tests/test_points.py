@@ -253,3 +253,18 @@ def test_a_removed_point_moves_every_line_on_the_page(app_env):
     assert _mean_abs(np.array(_line(after, "MAE (L1): its")), x, y) == pytest.approx(_mean_abs(lad, x, y), rel=1e-5)
     assert dict(at.query_params).get("edits") in ("-10", ["-10"])
     assert "9 / 10" not in str(after) and [tr for tr in after["data"] if tr["name"] == "points"][0]
+
+
+def test_many_points_get_their_exact_lines_without_a_refit_per_point():
+    """400 points: a refit per point and loss would cost seconds a click; the lines stay exact (minima)."""
+    from losslab import minima
+
+    config = RegressionConfig(data="synthetic", n_points=400, outliers=5)
+    found, result = _influence(config, (("mse", None), ("mae", None), ("huber", 1.0)))
+    x, y = (torch.tensor(v, dtype=torch.float64) for v in (found.xs, found.ys))
+    for name, param in (("mae", None), ("huber", 1.0)):
+        fit = result.fits[(name, param)]
+        best = minima.line(LOSSES[name], param, x, y)
+        assert fit.loss == pytest.approx(best.loss, rel=1e-9)
+        assert np.isnan(fit.shift).all()
+    assert np.isfinite(result.cooks).all() and np.isfinite(result.fits[("mse", None)].shift).all()
