@@ -9,7 +9,7 @@ import streamlit as st
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict
 from ..losses import LOSSES, unit_of
-from ..labs.regression import exact_line, initial_line, regression_points
+from ..labs.regression import exact_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
 from . import landscape, points, step_map
