@@ -14,6 +14,7 @@ p95, and peak memory of the server and its workers. Bounded in time.
     python benchmarks/classroom.py --viewers 100 --with-students 30       # both at once
     python benchmarks/classroom.py --viewers 1 100 --app-root /tmp/before # another checkout's server
     python benchmarks/classroom.py --lesson 40    # a class answering and running one lesson (lesson_hall.py)
+    python benchmarks/classroom.py --lesson 100 --servers 2   # voting twice, two web processes behind HAProxy
     python benchmarks/classroom.py --students 30 --servers 2 --store postgres --executor ray
                                                   # 2 web replicas, PostgreSQL, a 2-node Ray cluster,
                                                   # printed after the single-host figure
@@ -185,8 +186,10 @@ def main() -> None:
                         help="--viewers mode: the hall opens the link in the same seconds the class presses Start "
                              "(default: once the class is training)")
     parser.add_argument("--spy", default=None, help="--viewers mode: FILE[:FROM-TO], py-spy's raw stacks of the server from FROM to TO s (default 0-15)")
-    parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers mode)")
-    parser.add_argument("--lesson", type=int, default=0, help="N students answering and running one lesson")
+    parser.add_argument("--servers", type=int, default=1, help="Streamlit processes behind HAProxy (--viewers and --lesson modes)")
+    parser.add_argument("--lesson", type=int, default=0, help="N students voting (with confidence), running and voting again on one lesson")
+    parser.add_argument("--dashboard", action="store_true",
+                        help="--lesson mode: students on /lesson, the lecturer on /admin (default: a lecture's link and its remote)")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite",
                         help="students mode: a real PostgreSQL server (tests/services.py) instead of SQLite")
     parser.add_argument("--executor", choices=("local", "ray"), default="local",
@@ -195,7 +198,7 @@ def main() -> None:
     if args.lesson:
         import lesson_hall
 
-        lesson_hall.main(args.lesson, args.app_root)
+        lesson_hall.main(args.lesson, args.app_root, args.servers, lecture=not args.dashboard)
         return
     if args.viewers:
         import lecture_hall

@@ -56,6 +56,7 @@ def main() -> None:
         size = len(landscape(d, path, title="t", x_title="x", y_title="y").to_json())
         print(f"| {name} | {config.loss} | {1000 * surf:.1f} ms | {1000 * own:.1f} ms | {1000 * fig_time:.1f} ms | "
               f"{size / 1000:.0f} KB | {run:.2f} s | {surf / run:.4f} |", flush=True)
+    point_edits()
 
 
 
@@ -124,6 +125,55 @@ def _directions(source, weights, method):
     model = build_model(source)
     torch.nn.utils.vector_to_parameters(weights[-1], model.parameters())
     return random_directions(model, SliceConfig.seed)
+
+
+
+def point_edits(edits: int = 60) -> None:
+    """The server's time for one click or table edit on the regression lab's points (losslab.ui.points):
+    the edited config checked, its points, every shown loss's exact line and refit without each point
+    (losslab.influence), the figure built and serialised as st.plotly_chart sends it, and the influence
+    table. Each edit is new (nothing cached but the generated points and the starting line, as on the page);
+    median and 90th percentile of `edits` random removals and additions."""
+    import random
+
+    import plotly.io as pio
+
+    from losslab import edits as pe
+    from losslab import influence as inf
+    from losslab.losses import LOSSES
+    from losslab.ui import points as ui_points
+
+    print()
+    print("| data | losses | points | one edit, median | 90th percentile | CPU, median | figure JSON |")
+    print("|---|---|---|---|---|---|---|")
+    for name, config, names in (("seed (10 points)", RegressionConfig(), ("mse", "mae", "huber")),
+                                ("seed + 3 outliers", RegressionConfig(outliers=3), ("mse", "mae", "huber")),
+                                ("synthetic 50 + 5 outliers", RegressionConfig(data="synthetic", n_points=50, outliers=5),
+                                 ("mse", "mae", "huber")),
+                                ("seed + 3 outliers", RegressionConfig(outliers=3), ("mse", "mae", "huber", "tukey"))):
+        losses = tuple((n, LOSSES[n].resolve_param(None)) for n in names)
+        rng = random.Random(0)
+        ui_points._figure.__wrapped__(config, losses, (), "en")  # the first view: torch's autograd warmed
+        times, cpu, size, current = [], [], 0, pe.Edits()
+        for _ in range(edits):
+            found = inf.points(config.replace(edits=pe.text(current)))
+            if rng.random() < 0.5 and len(found.xs) > 4:
+                candidate = pe.remove(current, rng.choice(found.origins))
+            else:
+                candidate = pe.add(current, round(rng.uniform(150, 205), 1), round(rng.uniform(45, 110), 1))
+            t0, c0 = time.perf_counter(), time.process_time()  # CPU time: what a busy machine's waits leave out
+            edited = config.replace(edits=pe.text(candidate))
+            fig = ui_points._figure.__wrapped__(edited, losses, (), "en")
+            text = pio.to_json(fig, validate=False)
+            found = inf.points(edited)
+            ui_points._influence_rows(edited, found, inf.influence(found.xs, found.ys, losses), losses)
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            size, current = len(text), candidate
+        times.sort()
+        print(f"| {name} | {', '.join(names)} | {len(found.xs)} | {1000 * statistics.median(times):.1f} ms | "
+              f"{1000 * times[int(0.9 * len(times))]:.1f} ms | {1000 * statistics.median(cpu):.1f} ms | "
+              f"{size / 1000:.0f} KB |", flush=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,17 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 @dataclass(frozen=True)
+class Counterfactual:
+    """A run in which a wrong option would have been right: shown with that option after Reveal."""
+    choice: int                     # the wrong option this run makes right
+    changes: Optional[tuple] = ()   # ((field, value), ...) on the lesson's config; None: no run can (said why)
+    text: str = ""                  # one sentence: a catalogue key (built-in) or the lecturer's words
+
+    def config(self, base):
+        return base.replace(**dict(self.changes)) if self.changes else base
+
+
+@dataclass(frozen=True)
 class Lesson:
     id: str
     config: object                  # a lab's config: every field, as the lecturer set it
@@ -39,6 +50,7 @@ class Lesson:
     owner: Optional[str] = None     # the lecturer's owner token (their runs are highlighted); never shown
     # The numbers a built-in text promises, computed from exact answers (never from where a run stopped)
     facts: Optional[Callable[[], dict]] = None
+    counterfactuals: tuple = ()     # Counterfactual per wrong option (optional for a lecturer's lesson)
 
     @property
     def task(self) -> str:
@@ -67,11 +79,32 @@ class Lesson:
             return [config]
         return [config.replace(loss=name, loss_param=None) for name in self.compare]
 
+    def counterfactual(self, choice: int) -> Optional[Counterfactual]:
+        return next((c for c in self.counterfactuals if c.choice == choice), None)
+
+    def counterfactual_configs(self, choice: int) -> list:
+        """The runs of a wrong option's counterfactual: the lesson's config with its changes, once
+        per compared loss (the class compares like with like); [] when no run can make it right."""
+        cf = self.counterfactual(choice)
+        if cf is None or cf.changes is None:
+            return []
+        config = cf.config(self.config)
+        return [config.replace(loss=name, loss_param=None) for name in self.compare] if self.compare else [config]
+
+    def say_counterfactual(self, cf: Counterfactual) -> str:
+        """The sentence, its numbers (a built-in's facts) computed on the counterfactual's own config."""
+        if not self.builtin:
+            return cf.text
+        facts = self.facts(cf.config(self.config)) if self.facts and cf.changes is not None else {}
+        return t(cf.text, **facts)
+
     def to_record(self) -> dict:
         """What the store keeps (a built-in lesson is never stored)."""
         return {"id": self.id, "config": self.config.to_dict(), "editable": list(self.editable), "title": self.title,
                 "question": self.question, "choices": list(self.choices), "answer": self.answer,
-                "explanation": self.explanation, "compare": list(self.compare)}
+                "explanation": self.explanation, "compare": list(self.compare),
+                "counterfactuals": [{"choice": c.choice, "changes": dict(c.changes or ()), "text": c.text}
+                                    for c in self.counterfactuals]}
 
 
 def editable_fields(task: str) -> list[str]:
@@ -110,12 +143,28 @@ def make(record: dict, owner: Optional[str] = None) -> Lesson:
     bad = [c for c in compare if c not in LOSSES or LOSSES[c].task != config.loss_fn.task]
     if bad or len(compare) > MAX_COMPARE:
         raise Problem("lesson.bad_compare", loss=", ".join(map(str, bad)) or str(len(compare)), high=MAX_COMPARE)
+    counterfactuals = tuple(_counterfactual(config, item, answer, len(choices)) for item in record.get("counterfactuals") or ())
     lesson_id = record.get("id") or ""
     if lesson_id and not _ID_RE.match(lesson_id):
         raise Problem("lesson.bad_id", id=repr(lesson_id[:40]))
     return Lesson(id=lesson_id, config=config, editable=editable, title=title, question=question, choices=choices,
                   answer=answer, explanation=_clean(record.get("explanation"), "lesson.field_explanation"),
-                  compare=compare, owner=owner)
+                  compare=compare, owner=owner, counterfactuals=counterfactuals)
+
+
+def _counterfactual(config, item, answer: Optional[int], n: int) -> Counterfactual:
+    """A lecturer's counterfactual, checked: a wrong option, a valid changed config, one sentence."""
+    choice = item.get("choice") if isinstance(item, dict) else None
+    if answer is None or not isinstance(choice, int) or isinstance(choice, bool) or not 0 <= choice < n or choice == answer:
+        raise Problem("lesson.bad_counterfactual", n=n)
+    changes = item.get("changes") or {}
+    if not isinstance(changes, dict):
+        raise Problem("lesson.bad_counterfactual", n=n)
+    text = _clean(item.get("text"), "lesson.field_counterfactual")
+    if not text:
+        raise Problem("lesson.no_counterfactual_text")
+    config.replace(**changes)  # a field or value the lab refuses: its own sentence, before anything is kept
+    return Counterfactual(choice, tuple(sorted(changes.items())), text)
 
 
 def _clean(text, field_key: str) -> str:
@@ -125,11 +174,17 @@ def _clean(text, field_key: str) -> str:
     return text
 
 
-def _builtin(lesson_id: str, config, n_choices: int, answer: int, editable=(), compare=(), facts=None) -> Lesson:
+def _builtin(lesson_id: str, config, n_choices: int, answer: int, editable=(), compare=(), facts=None,
+             ifs: Optional[dict] = None) -> Lesson:
+    """`ifs`: {wrong choice: the config changes that make it right (None: no run can)}; the
+    sentence is the catalogue's `lessons.<id>.if_<choice>`."""
     key = f"lessons.{lesson_id.replace('-', '_')}"
+    counterfactuals = tuple(Counterfactual(choice, None if changes is None else tuple(sorted(changes.items())),
+                                           f"{key}.if_{choice}") for choice, changes in (ifs or {}).items())
     return Lesson(id=lesson_id, config=config, editable=tuple(editable), title=f"{key}.title",
                   question=f"{key}.question", choices=tuple(f"{key}.choice_{i}" for i in range(n_choices)),
-                  answer=answer, explanation=f"{key}.explanation", compare=tuple(compare), builtin=True, facts=facts)
+                  answer=answer, explanation=f"{key}.explanation", compare=tuple(compare), builtin=True, facts=facts,
+                  counterfactuals=counterfactuals)
 
 
 @functools.lru_cache(maxsize=None)
@@ -160,21 +215,34 @@ SEED = RegressionConfig(x_scale="raw", schedule="constant")  # the course text's
 # three points 40 kg up, the lab's defaults (standardised heights, a decaying step): every run ends
 # within 1 % of its loss's exact minimum, so what the class sees is what the losses mean
 OUTLIERS = RegressionConfig(outliers=3, outlier_offset=40.0, speed=0.0)
+# Each wrong option's counterfactual (`ifs`) is run in tests/test_counterfactuals.py, which checks
+# that its option is then the right one against the exact answers (least squares, 2/λmax, minima).
 BUILTIN = {lesson.id: lesson for lesson in (
     # the seed's own program: Adam, MSE, a constant η, 10,000 steps on raw heights ends on the least-squares line
-    _builtin("seed", SEED, 3, 0, editable=("lr", "epochs")),
+    _builtin("seed", SEED, 3, 0, editable=("lr", "epochs"),
+             ifs={1: {"epochs": 3000},  # stopped early: Adam is still kilograms off
+                  2: {"optimizer": "sgd", "momentum": 0.0, "lr": 1e-4, "epochs": 500}}),  # η above 2/λmax
     # three points 40 kg up: MSE's line moves most, MAE's least
     _builtin("outliers", OUTLIERS, 4, 0, editable=("outliers", "outlier_offset"), compare=("mse", "mae", "huber"),
-             facts=moves_at_175),
+             facts=moves_at_175,
+             ifs={1: {"outliers": 5, "outlier_offset": 3.0},   # barely off: MAE's line jumps to other points
+                  2: {"outliers": 9, "outlier_offset": 5.0},   # within Huber's reach of MSE, yet pulled as far as MAE
+                  3: {"outliers": 0}}),                        # nothing to move any line
     # plain SGD at η = 0.0001 on heights in cm: above 2/λmax ≈ 3.2e-5, it diverges
     _builtin("diverge", SEED.replace(optimizer="sgd", momentum=0.0, lr=1e-4, epochs=500, speed=0.0), 3, 2,
-             editable=("lr", "x_scale")),
+             editable=("lr", "x_scale"),
+             ifs={0: {"x_scale": "standardised", "lr": 0.5},  # Hessian 2·I: η = 1/λ lands in one step
+                  1: {"lr": 3e-5}}),                          # just below 2/λmax: stable, but the flat direction crawls
     # 40 % of the labels wrong: cross-entropy learns them by heart, MAE resists
     _builtin("noise", MnistConfig(model="mlp", hidden=256, label_noise=40.0, train_subset=2000, epochs=30,
                                   batch_size=32, lr=0.1), 3, 0, editable=("label_noise",),
-             compare=("cross_entropy", "mae_prob")),
+             compare=("cross_entropy", "mae_prob"),
+             ifs={1: None,                      # see the catalogue's sentence
+                  2: {"label_noise": 0.0}}),    # no wrong label to learn: both learn none
     # separable blobs, a bold step: p saturates to exactly 1.0 and naive BCE takes log 0
-    _builtin("naive-bce", saturating(BinaryConfig()), 3, 1, compare=("bce", "bce_logits")),
+    _builtin("naive-bce", saturating(BinaryConfig()), 3, 1, compare=("bce", "bce_logits"),
+             ifs={0: {"lr": 0.05},  # a gentler step: z stays below ~17 for 500 steps, p never rounds to 1
+                  2: None}),        # the same loss and gradient: no run makes it faster
 )}
 
 

@@ -141,10 +141,12 @@ def test_regression_preview_shows_the_seeds_starting_line(app_env):
     at = app("regression", {"seed": "7", "outliers": "2"})
     assert not at.exception, at.exception
     specs = [__import__("json").loads(c.proto.spec) for c in at.get("plotly_chart")]
-    preview = [sp for sp in specs if "Data and fitted line" in str(sp["layout"].get("title"))]
-    assert len(preview) == 1  # the data and where the line starts, before Start
+    preview = [sp for sp in specs if "click a point to remove it" in str(sp["layout"].get("title"))]
+    assert len(preview) == 1  # the data (editable) and where the line starts, before Start
     names = [t["name"] for t in preview[0]["data"]]
-    assert names[:2] == ["data", "outliers"] and names[-1] == "starting line (seed 7)"
+    assert names[0] == "cell" and names[-1] == "points" and names[-2] == "starting line (seed 7)"
+    kinds = [m for t in preview[0]["data"] if t["name"] == "points" for m in t["marker"]["symbol"]]
+    assert kinds == ["circle"] * 10 + ["x"] * 2  # the data, then the two outliers
     rep = ListReporter()
     train(RegressionConfig(seed=7, outliers=2, epochs=1), rep)
     assert initial_line(RegressionConfig(seed=7, outliers=2)) == (rep.snapshots[0][2]["slope"], rep.snapshots[0][2]["intercept"])

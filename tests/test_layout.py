@@ -16,7 +16,7 @@ TORCH_FREE = ["losslab.config", "losslab.fields", "losslab.i18n", "losslab.csvfi
               "losslab.series", "losslab.study", "losslab.figures.study", "losslab.lessons", "losslab.jobs.lessons",
               "losslab.jobs.keyguard", "losslab.figures.lessons", "losslab.jobs.dialect", "losslab.jobs.migrations",
               "losslab.jobs.executors", "losslab.jobs.ray_executor", "losslab.replicas", "losslab.truth", "losslab.export", "losslab.settings",
-              "losslab.labs"]
+              "losslab.labs", "losslab.lectures", "losslab.jobs.lectures", "losslab.qr"]
 
 
 def imported_by(module: str) -> set[str]:

@@ -35,6 +35,9 @@ def test_save_as_lesson_round_trips_with_only_the_opened_controls(lecturer_env):
     at.switch_page("app_pages/regression.py")
     at.query_params.update({"outliers": "3", "epochs": "60", "seed": "4"})
     at.run()
+    at.button(key="save_regression_open").click().run()
+    assert at.text_input(key="save_regression_title").value == "Regression lab: MSE (L2)"  # prefilled: edit, not type
+    assert at.text_area(key="save_regression_choices").value.count("\n") == 2
     at.text_input(key="save_regression_title").set_value("Outliers").run()
     at.text_input(key="save_regression_question").set_value("Which line moves most?").run()
     at.text_area(key="save_regression_choices").set_value("MSE\nMAE\n\nHuber").run()
@@ -44,6 +47,14 @@ def test_save_as_lesson_round_trips_with_only_the_opened_controls(lecturer_env):
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
     lesson = get_service().saved_lessons()[0]
     assert lesson.config == RegressionConfig(outliers=3, epochs=60, seed=4)
+    assert any("Saved: lesson" in s.value for s in at.success)
+    links = {p.label: p for p in at.get("page_link")}
+    assert "Its dashboard (live answers)" in links and "Open the lesson" in links
+    assert at.button(key="save_regression_go").label == "Update lesson"
+    at.text_input(key="save_regression_title").set_value("Outliers!").run()
+    at.button(key="save_regression_go").click().run()  # saved again: the same lesson, edited in place
+    (edited,) = get_service().saved_lessons()
+    assert edited.id == lesson.id and edited.title == "Outliers!"
     assert lesson.choices == ("MSE", "MAE", "Huber") and lesson.answer == 0
 
     student = app("lesson", {"l": lesson.id})
@@ -90,7 +101,7 @@ def test_the_gallery_stays_under_twenty_thousand_points_whatever_the_class_size(
     from losslab.jobs.service import JobService
     from losslab.jobs.store import Transaction
     from losslab.lessons import BUILTIN
-    from losslab.ui.gallery import MAX_POINTS, gallery_runs
+    from losslab.ui.gallery import MAX_POINTS, gallery_runs, group_names
 
     service = JobService(tmp_path / "runs.sqlite3", max_per_owner=5)  # no workers: the rows come from here
     monkeypatch.setattr(service_mod, "_service", service)
@@ -102,7 +113,7 @@ def test_the_gallery_stays_under_twenty_thousand_points_whatever_the_class_size(
                           [(run_id, s, s, 100.0 / s + i) for s in range(1, 5001)])
             c.execute("UPDATE runs SET status = 'completed', version = 1 WHERE id = ?", (run_id,))
     runs, groups = gallery_runs(lesson, service.lesson_runs(lesson))
-    assert len(runs) == 50 and groups == ["MSE (L2)"]
+    assert len(runs) == 50 and group_names(groups) == ["MSE (L2)"]
     assert sum(len(r["steps"]) for r in runs) <= MAX_POINTS
     assert all(r["steps"][0] == 1 and r["steps"][-1] == 5000 and len(r["steps"]) >= 100 for r in runs)
     service.close()

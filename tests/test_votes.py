@@ -176,3 +176,14 @@ def test_an_open_question_counts_changed_and_stayed(service):
     assert service.switch_matrix(lesson) == {votes.ALL: {votes.CHANGED: 2, votes.STAYED: 1},
                                              "sure": {votes.CHANGED: 2, votes.STAYED: 1}}
     assert [r["switch"] for r in service.answers_table(lesson)] == ["stayed", "changed", "changed"]
+
+
+def test_the_reveal_closes_the_second_vote_and_keeps_its_votes(service):
+    """Vote, discuss, vote again, then reveal: the switch matrix is still there to read and export."""
+    _class_votes_twice(service)
+    before = service.switch_matrix(LESSON)
+    service.reveal(LESSON.id, SECRET)
+    assert service.switch_matrix(LESSON) == before and service.revote_count(LESSON) > 0
+    assert not service.second_vote_open(LESSON.id)
+    with pytest.raises(JobError, match="not open"):
+        service.revote(LESSON, _student(9), RIGHT)

@@ -8,6 +8,7 @@ from typing import ClassVar, Optional
 
 from ..fields import check_number as _check_number
 from ..fields import declare, validate
+from .. import edits as point_edits
 from ..i18n import Problem
 from .base import (MAX_UPLOAD_ROWS, MNIST_TRAIN_SIZE, _Config, _batch_size, _hidden, _mnist_epochs, _mnist_model,
                    _train_subset, check_points, _loss, _loss_param, _lr, _momentum, _noise_kind,
@@ -28,6 +29,12 @@ class RegressionConfig(_Config):
     outliers: int = declare(0, int, low=0, high=100)
     outlier_offset: float = declare(40.0, float, unit="kg", low=-1000.0, high=1000.0)
     noise: float = declare(0.0, float, unit="kg", low=0.0, high=1000.0)
+    # Points a student removed or added on the chart or in the points table ("-3,180.5:95.2", losslab.edits).
+    # They apply to the points the fields above produce, outliers included: a click removes exactly the dot
+    # that is drawn (an injected outlier too), and noise, outliers and the seed keep meaning what they say.
+    # x_scale comes after them: the heights are standardised with the edited points' own mean and sd,
+    # because the scale belongs to what the model trains on, not to the data before the student's changes.
+    edits: str = declare("", str, widget="none")
     # standardised: the model sees z = (x − mean) / sd (the optimizer's round bowl); lines, points and
     # the landscape stay in cm. raw: the seed's Linear on centimetres (a valley ~10⁵ times narrower).
     x_scale: str = declare("standardised", str, widget="radio", choices=lambda: ("raw", "standardised"))
@@ -52,6 +59,11 @@ class RegressionConfig(_Config):
             check_points(self.points, 2, "error.points_few", "error.points_pairs")
         elif self.points is not None:
             raise Problem("error.points_unused")
+        if self.edits:
+            generated = {"custom": len(self.points or ()), "synthetic": self.n_points}.get(self.data, 10) + self.outliers
+            parsed = point_edits.parse(self.edits)
+            point_edits.check(parsed, generated, in_cm_kg=self.data != "custom")
+            object.__setattr__(self, "edits", point_edits.text(parsed))  # one text per edit: equal runs, equal configs
         self._check_loss()
 
 

@@ -4,6 +4,7 @@ Linear(1, 1) seeded as the run was, the loss, the optimizer, the loop printing t
 
 from __future__ import annotations
 
+from .. import edits as point_edits
 from ..i18n import t
 from . import Part, loss_part, optimizer_line, schedule_lines
 
@@ -41,6 +42,14 @@ def _data(config, lang) -> str:
                  "slope = float(((x64 - x64.mean()) * (y64 - y64.mean())).sum() / ((x64 - x64.mean()) ** 2).sum())\n"
                  "intercept = float(y64.mean() - slope * x64.mean())\n"
                  f"x, y = torch.cat([x, xs]), torch.cat([y, slope * xs + intercept + {config.outlier_offset!r}])")
+    if config.edits:  # after the outliers, before standardising: the order the lab applies them in
+        found = point_edits.parse(config.edits)
+        added = [list(p) for p in found.added]
+        code += (f"\n\n# {t('code.edits', lang, removed=len(found.removed), added=len(added))}\n"
+                 f"removed = {set(found.removed)!r}  # {t('code.edits_removed', lang)}\n"
+                 "keep = [i for i in range(len(x)) if i not in removed]\n"
+                 f"added = torch.tensor({added!r}).reshape(-1, 2)\n"
+                 "x, y = torch.cat([x[keep], added[:, :1]]), torch.cat([y[keep], added[:, 1:]])")
     if config.x_scale == "standardised":
         code += (f"\n\n# {t('code.standardise', lang)}\n"
                  "mean, sd = float(x.mean()), float(x.std(unbiased=False)) or 1.0\n"

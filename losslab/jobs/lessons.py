@@ -18,24 +18,40 @@ from .errors import JobError, LimitError, NotAllowed, NotFound
 from .store import Transaction, now, run_row
 
 LECTURER = "/lecturer"  # suffix of the label of the lecturer's own runs of a lesson
+IF = "/if"  # then the wrong choice: a counterfactual's runs (not the class's: the gallery leaves them out)
 
 
 def label(lesson_id: str, lecturer: bool = False) -> str:
     return f"lesson:{lesson_id}" + (LECTURER if lecturer else "")
 
 
+def if_label(lesson_id: str, choice: int) -> str:
+    return f"lesson:{lesson_id}{IF}{choice}"
+
+
 class Lessons:
     """Mixed into JobService (which provides `conn`, `submit`, `is_admin`)."""
 
-    def save_lesson(self, record: dict, token: str, owner: str) -> str:
-        """Store a lesson the lecturer made from a lab; returns its id (for `/lesson?l=ID`)."""
+    def save_lesson(self, record: dict, token: str, owner: str, lesson_id: Optional[str] = None) -> str:
+        """Store a lesson the lecturer made from a lab; returns its id (for `/lesson?l=ID`). With the
+        id of a saved lesson it is edited in place (same link; the answers given so far stay). The
+        same lesson saved twice is one lesson: Save pressed again makes no duplicate."""
         if not self.is_admin(token):
             raise NotAllowed("lesson.not_allowed")
         lesson = make({**record, "id": None}, owner)
-        lesson_id = secrets.token_urlsafe(6).replace("-", "x")  # 8 characters: short enough to read out
+        body = json.loads(json.dumps({**lesson.to_record(), "id": None}))  # as the store gives it back (lists)
         with Transaction(self.conn) as c:
+            if lesson_id and lesson_id not in BUILTIN and \
+                    c.execute("SELECT 1 FROM lessons WHERE id = ?", (lesson_id,)).fetchone():
+                c.execute("UPDATE lessons SET record = ?, updated = ? WHERE id = ?",
+                          (json.dumps({**body, "id": lesson_id}), now(), lesson_id))
+                return lesson_id
+            for row in c.execute("SELECT id, record FROM lessons WHERE owner = ?", (owner,)).fetchall():
+                if {**json.loads(row["record"]), "id": None} == body:
+                    return row["id"]
+            lesson_id = secrets.token_urlsafe(6).replace("-", "x")  # 8 characters: short enough to read out
             c.execute("INSERT INTO lessons (id, owner, record, created) VALUES (?, ?, ?, ?)",
-                      (lesson_id, owner, json.dumps({**lesson.to_record(), "id": lesson_id}), now()))
+                      (lesson_id, owner, json.dumps({**body, "id": lesson_id}), now()))
         return lesson_id
 
     def lesson(self, lesson_id) -> Optional[Lesson]:
@@ -111,7 +127,8 @@ class Lessons:
                 c.execute("INSERT OR REPLACE INTO reveals VALUES (?, ?)", (lesson_id, now()))
             else:
                 c.execute("DELETE FROM reveals WHERE lesson = ?", (lesson_id,))
-            c.execute("DELETE FROM revotes WHERE lesson = ?", (lesson_id,))  # both rounds go, and the round
+            # The answer is out: the second vote closes, but the votes given stay (peer instruction
+            # reveals after the revote; deleting them here lost the switch matrix and the export's).
             c.execute("DELETE FROM rounds WHERE lesson = ?", (lesson_id,))
 
     def revealed(self, lesson_id: str) -> bool:
@@ -131,6 +148,30 @@ class Lessons:
         rows = self.conn.execute("SELECT id FROM runs WHERE label IN (?, ?) AND owner = ? ORDER BY created, rowid",
                                  (label(lesson.id), label(lesson.id, True), owner)).fetchall()
         return [r[0] for r in rows]
+
+    # --- after Reveal: a wrong answer's counterfactual run -----------------------------------
+    def start_counterfactual(self, lesson: Lesson, choice, owner: str, lecturer: bool = False,
+                             client: Optional[str] = None) -> list[str]:
+        """The runs in which wrong choice `choice` would have been right, queued like any lesson
+        run (the same limits), once the answer is revealed (the lecturer may try them before)."""
+        if not lecturer and not self.revealed(lesson.id):
+            raise JobError("lesson.if_not_revealed")
+        configs = lesson.counterfactual_configs(choice) if isinstance(choice, int) else []
+        if not configs:
+            raise JobError("lesson.bad_counterfactual", n=len(lesson.choices))
+        return [self.submit(config, owner, label=if_label(lesson.id, choice), client=client) for config in configs]
+
+    def my_counterfactuals(self, lesson: Lesson, owner: str) -> dict[int, list[str]]:
+        """{wrong choice: the ids of this owner's latest start of its counterfactual}, oldest first."""
+        prefix = f"lesson:{lesson.id}{IF}"
+        rows = self.conn.execute("SELECT id, label FROM runs WHERE owner = ? AND substr(label, 1, ?) = ? "
+                                 "ORDER BY created, rowid", (owner, len(prefix), prefix)).fetchall()
+        out: dict[int, list[str]] = {}
+        for run_id, run_label in rows:
+            tail = run_label[len(prefix):]
+            if tail.isdigit():
+                out.setdefault(int(tail), []).append(run_id)
+        return {choice: ids[-lesson.runs_per_start:] for choice, ids in out.items()}
 
     def answers_table(self, lesson: Lesson) -> list[dict]:
         """The answers for export: a student number (order of answering), the choice and confidence,

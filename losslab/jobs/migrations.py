@@ -115,6 +115,27 @@ MIGRATIONS: dict[int, list] = {
             PRIMARY KEY (lesson, owner)
         ) WITHOUT ROWID""",
     ],
+    10: [  # lectures: lessons in sequence, the step the class is on, pre/post concept answers; lessons edited in place
+        """CREATE TABLE IF NOT EXISTS lectures (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,             -- the lecturer's owner token; never shown
+            record TEXT NOT NULL,            -- lectures.Lecture.to_record() as JSON
+            created REAL NOT NULL,
+            step INTEGER NOT NULL DEFAULT 0, -- the step every student's page follows (an index of Lecture.steps())
+            moved REAL                       -- when the lecturer last moved it (unix seconds)
+        )""",
+        """CREATE TABLE IF NOT EXISTS concept_answers (
+            lecture TEXT NOT NULL,
+            phase TEXT NOT NULL,             -- pre | post
+            lesson TEXT NOT NULL,            -- the lesson whose question this answers
+            owner TEXT NOT NULL,             -- matches a student's pre and post; never leaves the server
+            choice INTEGER NOT NULL,
+            confidence INTEGER,              -- an index of votes.CONFIDENCE; NULL: not given
+            time REAL NOT NULL,
+            PRIMARY KEY (lecture, phase, lesson, owner)
+        ) WITHOUT ROWID""",
+        ("add column", "lessons", "updated", "REAL"),  # the last edit in place (NULL: never edited)
+    ],
 }
 LATEST = max(MIGRATIONS)
 

@@ -18,6 +18,7 @@ from ..series import downsample
 from . import executors, store
 from .errors import LimitError, NotAllowed, NotFound
 from .housekeeping import Housekeeping
+from .lectures import Lectures
 from .lessons import Lessons
 from .store import FINAL_STATUSES, Transaction, connect, now, run_row
 from .votes import Votes
@@ -59,7 +60,7 @@ class _Lease:
         self._give_back(self.conn)
 
 
-class JobService(Housekeeping, Lessons, Votes):
+class JobService(Housekeeping, Lessons, Votes, Lectures):
     def __init__(self, db_path: Optional[Path] = None, executor=None, *, max_per_owner: Optional[int] = None,
                  keep_per_owner: Optional[int] = None, retention_hours: Optional[int] = None):
         self.db_path = store.as_target(db_path)  # a SQLite file, or a postgresql:// URL

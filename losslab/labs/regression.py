@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 
+from .. import edits as point_edits
 from ..lazy import LazyModule, no_grad
 from ..config import RegressionConfig
 from ..models import build_model
@@ -18,7 +19,19 @@ minima = LazyModule("losslab.minima")
 
 
 def regression_data(config: RegressionConfig):
-    """The (x, y) points a regression config describes, in their own units (cm, kg), shape (n, 1) each."""
+    """The (x, y) points a regression config describes, in their own units (cm, kg), shape (n, 1) each:
+    the generated points with the student's edits (removed ones gone, added ones at the end)."""
+    x, y = generated_data(config)
+    if not config.edits:
+        return x, y
+    found = point_edits.parse(config.edits)
+    keep = [i for i in range(len(x)) if i not in set(found.removed)]
+    added = torch.tensor(found.added, dtype=x.dtype).reshape(-1, 2)
+    return torch.cat([x[keep], added[:, :1]]), torch.cat([y[keep], added[:, 1:]])
+
+
+def generated_data(config: RegressionConfig):
+    """The points the data, noise and outlier fields produce, before any edit (numbered 1.. by `edits`)."""
     if config.data == "custom":
         pts = torch.tensor(config.points, dtype=torch.float32)
         x, y = pts[:, :1], pts[:, 1:]
@@ -65,9 +78,14 @@ def regression_gap(config: RegressionConfig, loss: float, slope: float, intercep
 
 
 def regression_points(config: RegressionConfig) -> tuple[list[float], list[float], int]:
-    """The run's data as plain lists (x, y) and how many of them are not injected outliers."""
+    """The run's data as plain lists (x, y) and how many of them (the first ones) are neither injected
+    outliers nor added by hand: those are drawn apart."""
     x, y = regression_data(config)
-    return x.flatten().tolist(), y.flatten().tolist(), len(x) - config.outliers
+    generated = len(generated_data(config)[0]) if config.edits else len(x)
+    n_data = generated - config.outliers
+    if config.edits:
+        n_data -= sum(1 for i in point_edits.parse(config.edits).removed if i < n_data)
+    return x.flatten().tolist(), y.flatten().tolist(), n_data
 
 
 def initial_line(config: RegressionConfig) -> tuple[float, float]:

@@ -160,7 +160,26 @@ def regression_controls() -> RegressionConfig | None:
     widgets(cls, "reg", ["loss", "loss_param", "init", "optimizer", "lr", "momentum", "schedule"], values)
     widgets(cls, "reg", ["epochs", "seed"], values, columns=2)
     widgets(cls, "reg", ["eval_every", "speed"], values)
+    _point_edits(cls, values)
     return _build(cls, values)
+
+
+def _point_edits(cls, values: dict) -> None:
+    """The points edited on the chart (losslab.ui.points keeps them under reg_edits). Fewer points after a
+    change of data or outliers can leave an edit without its point: the edits go, with one sentence,
+    and the rest of the form stays as it was."""
+    values["edits"] = st.session_state.get("reg_edits", "")
+    if not values["edits"]:
+        return
+    try:
+        cls(**values)
+    except ValueError as exc:
+        try:
+            cls(**{**values, "edits": ""})
+        except ValueError:
+            return  # another field is wrong: _build says which
+        st.warning(t("points.dropped", problem=exc))
+        st.session_state["reg_edits"] = values["edits"] = ""
 
 
 def _upload(prefix: str, parser, label_key: str, hint_key: str):

@@ -38,15 +38,17 @@ def histogram(lesson: Lesson, key: str) -> list[int]:
     return counts
 
 
-def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str]]:
-    """Every run of the lesson as the gallery draws it, and the loss names (the groups)."""
+def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[tuple]]:
+    """Every run of the lesson as the gallery draws it, and the groups: (loss, parameter) keys,
+    not names (shared by every viewer, so in no one's language: group_names says them)."""
     budget = max(4, MAX_POINTS // max(1, len(runs)))
     curve = LABS[lesson.task].curve  # (series key, log axis, axis title) the gallery draws, if any
-    groups: list[str] = []
+    groups: list[tuple] = []
     out = []
     for run in runs:
         cfg = config_from_dict(run["config"])
-        name = run_name(LOSSES[cfg.loss], cfg.loss_param)
+        loss = LOSSES[cfg.loss]
+        name = (cfg.loss, None if loss.param is None else loss.resolve_param(cfg.loss_param))
         if name not in groups:
             groups.append(name)
         data = series(run["id"], run.get("version"))
@@ -63,6 +65,11 @@ def gallery_runs(lesson: Lesson, runs: list[dict]) -> tuple[list[dict], list[str
     return out, groups
 
 
+def group_names(groups: list[tuple]) -> list[str]:
+    """The groups as the legend names them, in the viewer's language."""
+    return [run_name(LOSSES[loss], param) for loss, param in groups]
+
+
 GALLERY = SharedCache(64)  # a lesson's runs as drawn, per version of its runs, for every viewer
 
 
@@ -77,38 +84,49 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
     def view():
         if not live:
             st.button(t("lesson.gallery_refresh"), key="ls_gallery_refresh")  # reruns only this fragment
-        all_runs = service().lesson_runs(lesson)
-        version = tuple((r["id"], r.get("version")) for r in all_runs)
-        runs, groups = GALLERY.get(lesson.id, version, lambda old: gallery_runs(lesson, all_runs),
-                                   max_stale=LIVE_STALE if is_live(all_runs) else 0.0)
+        runs, charts = gallery_charts(lesson, service().lesson_runs(lesson))
         if not runs:
             st.caption(t("lesson.gallery_empty"))
             return
-        names = dict(lecturer=t("lesson.lecturer"))
         st.caption(t("lesson.gallery_caption", n=len(runs), students=sum(not r["lecturer"] for r in runs)))
-        lab = LABS[lesson.task]
-        points = sum(len(r["steps"]) for r in runs)
-        if lab.curve:
-            _, log_y, y_title = lab.curve
-            chart(shared_figure(("gallery_curves", lesson.id), version, lambda: fig.gallery_curves(
-                      runs, groups, title=t("lesson.gallery_curves"), x_title=t("figure.step"),
-                      y_title=t(y_title), log_y=log_y, **names), live=is_live(all_runs)),
-                  "ls_gallery_curves", t("lesson.gallery_summary", n=len(runs), points=points))
-        if lab.gallery == "lines":
-            cfg = lesson.config
-            xs, ys, _, _ = _data(cfg)
-            lines = [r for r in runs if "slope" in r]
-            chart(shared_figure(("gallery_lines", lesson.id), version, lambda: fig.gallery_lines(
-                      xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"), **_axes(cfg),
-                      **names), live=is_live(all_runs)),
-                  "ls_gallery_lines", t("lesson.lines_summary", n=len(lines)))
-        elif lab.gallery == "accuracy":
-            done = [r for r in runs if r["accuracy"] is not None]
-            chart(shared_figure(("gallery_strip", lesson.id), version, lambda: fig.accuracy_strip(
-                      done, groups, title=t("lesson.gallery_accuracy"), x_title=t("table.loss"),
-                      y_title=t("figure.accuracy_axis"), **names), live=is_live(all_runs)),
-                  "ls_gallery_strip", t("lesson.strip_summary", n=len(done)),
-                  [{t("table.loss"): groups[r["group"]], t("figure.accuracy_axis"): round(r["accuracy"], 2)}
-                   for r in done])
+        for args in charts:
+            chart(*args)
 
     view()
+
+
+def gallery_charts(lesson: Lesson, all_runs: list[dict]) -> tuple[list[dict], list[tuple]]:
+    """The lesson's runs as drawn, and (figure, chart key, summary[, table]) per chart. The runs
+    are shared in no language; each figure is shared per language and projector mode (the key
+    shared_figure adds), so a legend speaks the viewer's language, whoever drew it first."""
+    version = tuple((r["id"], r.get("version")) for r in all_runs)
+    live = is_live(all_runs)
+    runs, keys = GALLERY.get(lesson.id, version, lambda old: gallery_runs(lesson, all_runs),
+                             max_stale=LIVE_STALE if live else 0.0)
+    if not runs:
+        return runs, []
+    groups = group_names(keys)
+    names = dict(lecturer=t("lesson.lecturer"))
+    lab = LABS[lesson.task]
+    charts = []
+    if lab.curve:
+        _, log_y, y_title = lab.curve
+        points = sum(len(r["steps"]) for r in runs)
+        charts.append((shared_figure(("gallery_curves", lesson.id), version, lambda: fig.gallery_curves(
+            runs, groups, title=t("lesson.gallery_curves"), x_title=t("figure.step"), y_title=t(y_title), log_y=log_y,
+            **names), live=live), "ls_gallery_curves", t("lesson.gallery_summary", n=len(runs), points=points)))
+    if lab.gallery == "lines":
+        cfg = lesson.config
+        xs, ys, _, _ = _data(cfg)
+        lines = [r for r in runs if "slope" in r]
+        charts.append((shared_figure(("gallery_lines", lesson.id), version, lambda: fig.gallery_lines(
+            xs, ys, lines, groups, title=t("lesson.gallery_lines"), data_name=t("figure.data"), **_axes(cfg),
+            **names), live=live), "ls_gallery_lines", t("lesson.lines_summary", n=len(lines))))
+    elif lab.gallery == "accuracy":
+        done = [r for r in runs if r["accuracy"] is not None]
+        charts.append((shared_figure(("gallery_strip", lesson.id), version, lambda: fig.accuracy_strip(
+            done, groups, title=t("lesson.gallery_accuracy"), x_title=t("table.loss"),
+            y_title=t("figure.accuracy_axis"), **names), live=live), "ls_gallery_strip",
+            t("lesson.strip_summary", n=len(done)),
+            [{t("table.loss"): groups[r["group"]], t("figure.accuracy_axis"): round(r["accuracy"], 2)} for r in done]))
+    return runs, charts

@@ -1,5 +1,6 @@
-"""The lecturer's side of lessons: "Save as lesson" under every lab's form, and on the Lecturer
-page the lesson's link, the live histogram of answers, Reveal, the CSV export and the gallery."""
+"""The lecturer's side of lessons on the Lecturer page: where lessons are made, the lesson's link
+and QR code, the live histogram of answers, Reveal, the CSV export and the gallery. ("Save as
+lesson" under every lab's form is ui/save_lesson.py, re-exported here for the lab pages.)"""
 
 from __future__ import annotations
 
@@ -8,61 +9,26 @@ import io
 
 import streamlit as st
 
-from .. import fields
-from ..config import CONFIGS
-from ..i18n import Problem, t
-from ..jobs.errors import JobError
-from ..lessons import LESSON_TASKS, MAX_CHOICES, MAX_COMPARE, MAX_TEXT, editable_fields
-from ..losses import LOSSES, losses_for
+from ..i18n import t
+from ..labs import ordered
+from ..lessons import LESSON_TASKS
 from .gallery import gallery, histogram
-from .pages import PAGES, path
-from .session import is_admin, owner, service
+from .pages import PAGES, lab_path, path
+from .save_lesson import edit_button, save_as_lesson  # noqa: F401 (the lab pages import it from here)
+from .session import service
 from .language import keep_choice
+from .share import app_url, qr_link
 from .votes import second_round, second_vote_button, suggestion
 
-NONE = -1  # "no right answer" in the answer selectbox
 # One lecturer polls it, and a poll that finds the same counts redraws nothing new: every half
 # second keeps a new answer's latency under 2 s with 40 students (benchmarks/classroom.py --lesson).
 HISTOGRAM_SECONDS = 0.5
 
 
-def save_as_lesson(config) -> None:
-    """Under a lab's form, for the lecturer only: this very config becomes a lesson."""
-    if config is None or not is_admin() or config.task not in LESSON_TASKS:
-        return
-    cls, prefix = CONFIGS[config.task], f"save_{config.task}"
-    with st.expander(t("lecturer.save_title"), expanded=False):
-        st.caption(t("lecturer.save_hint"))
-        title = st.text_input(t("lecturer.title"), key=f"{prefix}_title", max_chars=MAX_TEXT)
-        question = st.text_input(t("lecturer.question"), key=f"{prefix}_question", max_chars=MAX_TEXT,
-                                 placeholder=t("lecturer.question_placeholder"))
-        choices = [c.strip() for c in st.text_area(t("lecturer.choices", high=MAX_CHOICES), key=f"{prefix}_choices",
-                                                   height=110).splitlines() if c.strip()]
-        for name in ("answer", "editable", "compare"):
-            keep_choice(f"{prefix}_{name}")
-        answer = st.selectbox(t("lecturer.answer"), [NONE] + list(range(len(choices))), key=f"{prefix}_answer",
-                              format_func=lambda i: t("lecturer.no_answer") if i == NONE else choices[i])
-        explanation = st.text_area(t("lecturer.explanation"), key=f"{prefix}_explanation", height=90)
-        editable = st.multiselect(t("lecturer.editable"), editable_fields(config.task), key=f"{prefix}_editable",
-                                  format_func=lambda n: fields.label(cls, n), help=t("lecturer.editable_help"))
-        compare = st.multiselect(t("lecturer.compare"), [l.name for l in losses_for(config.loss_fn.task)],
-                                 key=f"{prefix}_compare", format_func=lambda n: str(LOSSES[n].label), max_selections=MAX_COMPARE)
-        if st.button(t("lecturer.save"), key=f"{prefix}_go", type="primary"):
-            record = {"config": config.to_dict(), "title": title, "question": question, "choices": choices,
-                      "answer": None if answer in (NONE, None) or answer >= len(choices) else answer,
-                      "explanation": explanation, "editable": editable, "compare": compare}
-            try:
-                lesson_id = service().save_lesson(record, st.session_state["admin_token"], owner())
-            except (JobError, Problem) as exc:
-                st.error(str(exc))
-                return
-            st.success(t("lecturer.saved", id=lesson_id))
-            st.page_link(path("lesson"), label=t("lecturer.open"), query_params={"l": lesson_id}, icon="🎓")
-
-
 def lessons_panel() -> None:
     """Pick a lesson; see who answered what (live), reveal it, export, watch the gallery."""
     st.header(t("lecturer.lessons"))
+    where_lessons_are_made()
     by_id = {lesson.id: lesson for lesson in service().all_lessons()}
     ids = list(by_id)
     wanted = st.query_params.get("l")  # /admin?l=ID: the lecturer's bookmark of one lesson's dashboard
@@ -71,10 +37,12 @@ def lessons_panel() -> None:
     chosen = st.selectbox(t("lecturer.pick"), ids, key="lecturer_lesson",
                           format_func=lambda i: f"{by_id[i].say('title')} ({i})")
     lesson = by_id[chosen]
-    link = f"{_app_url()}{PAGES['lesson'].url_path}?l={lesson.id}"
-    st.markdown(t("lecturer.link", link=link))
+    link = f"{app_url()}{PAGES['lesson'].url_path}?l={lesson.id}"
+    with st.expander(t("lecturer.share"), expanded=False):
+        qr_link(link)
+        st.caption(t("lecturer.embed", link=f"{link}&embed=true"))
     st.page_link(path("lesson"), label=t("lecturer.open"), query_params={"l": lesson.id}, icon="🎓")
-    st.caption(t("lecturer.embed", link=f"{link}&embed=true"))
+    edit_button(lesson)
     if lesson.question:
         answers(lesson)
     gallery(lesson, live=True)
@@ -88,11 +56,12 @@ def lessons_panel() -> None:
         st.rerun()
 
 
-def _app_url() -> str:
-    """This server's address as the lecturer's browser sees it (behind a proxy, with its base
-    path): the page's own URL up to its last segment."""
-    url = (st.context.url or "").split("?")[0]
-    return url.rsplit("/", 1)[0] + "/" if "://" in url else ""
+def where_lessons_are_made() -> None:
+    """The Lecturer page says where a lesson comes from: a lab, set up, then its Save button."""
+    st.caption(t("lecturer.where"))
+    cols = st.columns(len(LESSON_TASKS))
+    for col, lab in zip(cols, [lab for lab in ordered() if lab.task in LESSON_TASKS]):
+        col.page_link(lab_path(lab.task), label=t(f"nav.{lab.task}"), icon=lab.icon)
 
 
 def answers(lesson) -> None:

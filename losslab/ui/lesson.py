@@ -48,6 +48,8 @@ def view(lesson: Lesson) -> None:
     vote = service().my_vote(lesson.id, owner()) if lesson.question else None
     answer = vote[0] if vote else None
     answered = answer is not None
+    # After Reveal the verdict is what the student came back for: at the top, not under their runs
+    revealed = outcome(lesson, answer) if lesson.question and (answered or lecturer) else False
     controls, right = st.columns([1, 2.4], gap="large")
     with controls:
         changes = editable_controls(lesson)
@@ -57,15 +59,17 @@ def view(lesson: Lesson) -> None:
             second_vote(lesson)
     with right:
         mine = my_runs(lesson)
-        if mine:
+        if revealed and counterfactual_shown(lesson):
+            pass
+        elif mine:
             show_runs(lesson, mine)
         else:
             st.info(t("lesson.before_start"))
             preview = getattr(view_of(lesson.task), "preview", None)
             if preview is not None and changes is not None:
                 preview(lesson.configs(changes)[0])
-        if lesson.question and (answered or lecturer):
-            outcome(lesson, answer)
+        if revealed:
+            histogram(lesson, key="ls_histogram")
     if not lesson.question or answered or lecturer:
         gallery(lesson)
 
@@ -160,14 +164,20 @@ def show_runs(lesson: Lesson, run_ids: list[str]) -> None:
     view.show(run_ids)
 
 
-def outcome(lesson: Lesson, answer: int | None) -> None:
-    """After the lecturer's Reveal: the right answer and why, next to the student's own."""
-
-    @st.fragment(run_every=2.0 if not service().revealed(lesson.id) else None)
-    def box():
-        if not service().revealed(lesson.id):
+def outcome(lesson: Lesson, answer: int | None) -> bool:
+    """At the top of the page: until the lecturer's Reveal a line saying so (the page notices the
+    Reveal within 2 s and redraws); then the right answer and why next to the student's own, and
+    each wrong answer's counterfactual. Returns whether the answer is revealed."""
+    if not service().revealed(lesson.id):
+        @st.fragment(run_every=2.0)
+        def wait():
+            if service().revealed(lesson.id):
+                st.rerun()  # the whole page: the verdict on top, the histogram under the runs
             st.caption(t("lesson.wait_reveal"))
-            return
+
+        wait()
+        return False
+    with st.container(border=True):
         texts = lesson.choice_texts()
         right = texts[lesson.answer] if lesson.answer is not None else None
         if answer is not None and lesson.answer is not None:
@@ -177,6 +187,52 @@ def outcome(lesson: Lesson, answer: int | None) -> None:
             st.success(t("lesson.answer_was", right=right))
         if lesson.explanation:
             st.markdown(lesson.say("explanation"))
-        histogram(lesson, key="ls_histogram")
+        counterfactuals(lesson)
+    return True
 
-    box()
+
+def _if_key(lesson: Lesson) -> str:
+    return f"ls_{lesson.id}_if"  # the wrong choice whose counterfactual the right column shows
+
+
+def counterfactuals(lesson: Lesson) -> None:
+    """One line per wrong answer that has a counterfactual: the sentence and one click that starts
+    its run (through the job service, like the lesson's own) and shows it; a lesson without any
+    shows nothing."""
+    wrong = [cf for cf in (lesson.counterfactual(i) for i in range(len(lesson.choices)) if i != lesson.answer) if cf]
+    if not wrong:
+        return
+    texts, mine, shown = lesson.choice_texts(), service().my_counterfactuals(lesson, owner()), \
+        st.session_state.get(_if_key(lesson))
+    st.markdown(f"**{t('lesson.if_title')}**")
+    for cf in wrong:
+        words, go = st.columns([5, 1], vertical_alignment="center")
+        words.markdown(f"**{texts[cf.choice]}** · {lesson.say_counterfactual(cf)}")
+        if cf.changes is None:
+            continue
+        label = t("lesson.if_running") if shown == cf.choice and cf.choice in mine else \
+            t("lesson.if_show") if cf.choice in mine else t("lesson.if_run")
+        if go.button(label, key=f"{_if_key(lesson)}_{cf.choice}", width="stretch",
+                     disabled=shown == cf.choice and cf.choice in mine):
+            if cf.choice not in mine:
+                try:
+                    service().start_counterfactual(lesson, cf.choice, owner(), lecturer=is_admin(), client=client())
+                except (JobError, Problem) as exc:
+                    st.error(str(exc))
+                    return
+            st.session_state[_if_key(lesson)] = cf.choice
+            st.rerun()
+
+
+def counterfactual_shown(lesson: Lesson) -> bool:
+    """In the right column, in place of the student's own runs: the counterfactual they clicked."""
+    choice = st.session_state.get(_if_key(lesson))
+    runs = service().my_counterfactuals(lesson, owner()).get(choice) if choice is not None else None
+    if not runs:
+        return False
+    st.info(t("lesson.if_showing", choice=lesson.choice_texts()[choice]))
+    if st.button(t("lesson.if_back"), key=f"{_if_key(lesson)}_back"):
+        st.session_state.pop(_if_key(lesson), None)
+        st.rerun()
+    show_runs(lesson, runs)
+    return True

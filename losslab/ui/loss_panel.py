@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import figures, panel
+from ..figures import presenting
 from ..losses import LOSSES, TASKS
 from ..i18n import current, t
 from .charts import plot, prepare
@@ -87,7 +88,7 @@ def _inputs(task: str) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def _view(task: str, inputs: tuple, registry: tuple, lang: str):
+def _view(task: str, inputs: tuple, registry: tuple, lang: str, projector: bool):
     """Rows and bar chart for one set of inputs: every page rerun redraws the panel, and the
     same inputs (the common case: the slider did not move) must not cost a recomputation."""
     rows, marker = compute(task, dict(inputs))
@@ -98,8 +99,8 @@ def _view(task: str, inputs: tuple, registry: tuple, lang: str):
 def _outputs(task: str) -> None:
     inputs = tuple(sorted((k, v) for k, v in st.session_state.items()
                           if k.startswith("panel_") and isinstance(v, (int, float)) and not isinstance(v, bool)))
-    # a newly registered loss, or another language, is a new view
-    rows, marker, bars, frame = _view(task, inputs, tuple(LOSSES), current())
+    # a newly registered loss, another language or the projector's bigger type is a new view
+    rows, marker, bars, frame = _view(task, inputs, tuple(LOSSES), current(), presenting())
     set_panel_marker(marker)
     if task == "multiclass":
         st.caption(t("panel.softmax") + ", ".join(f"{p:.3f}" for p in panel.softmax(

@@ -33,6 +33,7 @@ PAGES = {
     **{lab.task: PageSpec(f"app_pages/{lab.task}.py", f"nav.{lab.task}", lab.icon, lab.task) for lab in ordered()},
     "study": PageSpec("app_pages/study.py", "nav.study", "🧪", "study"),
     "lesson": PageSpec("app_pages/lesson.py", "nav.lesson", "🎓", "lesson"),
+    "lecture": PageSpec("app_pages/lecture.py", "nav.lecture", "🎬", "lecture"),
     "explorer": PageSpec("app_pages/explorer.py", "nav.explorer", "🔍", "explorer"),
     "runs": PageSpec("app_pages/runs.py", "nav.runs", "🗂️", "runs"),
     "admin": PageSpec("app_pages/admin.py", "nav.admin", "🧑‍🏫", "admin"),

@@ -9,10 +9,10 @@ import streamlit as st
 from .. import datasets, figures
 from ..config import RegressionConfig, config_from_dict
 from ..losses import LOSSES, unit_of
-from ..labs.regression import exact_line, initial_line, regression_points
+from ..labs.regression import exact_line, regression_points
 from ..i18n import number, t
 from ..figures import summaries
-from . import landscape, step_map
+from . import landscape, points, step_map
 from .landscape import names
 from .charts import chart
 from .cache import is_live, shared_figure
@@ -140,15 +140,9 @@ def _final_table(runs, configs, slope, intercept):
 
 
 def preview(config: RegressionConfig) -> None:
-    """Before Start: the data and the line this seed starts from (the same for every loss)."""
-    xs, ys, n_data, optimum = _data(config)
-    slope, intercept = initial_line(config)
-    start = [{"name": t("regression.starting_line", seed=config.seed), "slope": slope, "intercept": intercept}]
-    exact = [] if config.loss == "mse" else [  # where this loss will end: its own exact line
-        {"name": t("truth.exact_line", name=names([config])[0]), "slope": e[0], "intercept": e[1]}
-        for e in [_exact(config)]]
-    chart(figures.regression_fit(xs, ys, start, optimum=optimum, n_data=n_data, exact=exact, **_axes(config)),
-          "reg_preview", summaries.fitted_lines(start + exact, optimum))
+    """Before Start: the data (editable), each compared loss's exact line on them and the line this seed
+    starts from (the same for every loss)."""
+    points.section(config)  # the points to edit, each compared loss's exact line on them, the starting line
     step_map.section(config)
 
 

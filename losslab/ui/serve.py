@@ -148,6 +148,12 @@ def warm_pages() -> None:
     from ..labs.regression import exact_line
 
     exact_line(RegressionConfig(loss="huber"))
+    # and each compared loss's line and refits without each point (autograd's first double backward: ~2 s)
+    from ..influence import influence, points
+    from ..losses import LOSSES
+
+    found = points(RegressionConfig())
+    influence(found.xs, found.ys, tuple((n, LOSSES[n].resolve_param(None)) for n in ("mse", "mae", "huber")))
 
 
 def _warm_explorer() -> None:

@@ -33,12 +33,12 @@ def _main_text(page) -> str:
     return page.inner_text("[data-testid='stMain']")
 
 
-def _wait_text(page, needle, timeout=60.0) -> str:
-    """The main area's text once it has `needle` (a string, matched exactly as written, or a regex)."""
+def _wait_text(page, needle, timeout=60.0, where="[data-testid='stMain']") -> str:
+    """The main area's (or `where`'s) text once it has `needle` (a string, matched exactly as written, or a regex)."""
     pattern = needle if isinstance(needle, re.Pattern) else re.compile(re.escape(needle))
-    expect(page.locator("[data-testid='stMain']"), f"{needle!r} never appeared").to_contain_text(
+    expect(page.locator(where), f"{needle!r} never appeared").to_contain_text(
         pattern, use_inner_text=True, timeout=timeout * 1000)
-    return _main_text(page)
+    return page.inner_text(where)
 
 
 def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, browser):
@@ -49,14 +49,20 @@ def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, brows
     _wait_text(lec, "Workers alive")
     lec.get_by_role("link", name=re.compile("Regression lab")).click()
     wait_idle(lec)
-    lec.get_by_text("🎓 Save as lesson").click()
+    click_when_ready(lec, lec.get_by_role("button", name="🎓 Save as lesson"))
+    dialog = "[role='dialog']"  # a wide dialog, its texts prefilled: each is replaced here
+    expect(lec.get_by_label("Title")).to_have_value("Regression lab: MSE (L2)")
     lec.get_by_label("Title").fill("Where does the line go?")
     lec.get_by_label("Question (optional)").fill("Does MSE reach the least-squares line?")
     lec.get_by_label("Answer choices, one per line (2 to 6)").fill("Yes\nNo")
     lec.get_by_label("Title").click()  # leave the text area: its value is sent
     wait_idle(lec)
     lec.get_by_role("button", name="Save lesson").click()
-    lesson_id = re.search(r"Saved: lesson (\S+?)\.", _wait_text(lec, re.compile(r"Saved: lesson \S+\."))).group(1)
+    text = _wait_text(lec, re.compile(r"Saved: lesson \S+\."), where=dialog)
+    lesson_id = re.search(r"Saved: lesson (\S+?)\.", text).group(1)
+    assert f"/lesson?l={lesson_id}" in text and "Its dashboard" in text  # the link (with its QR code), the dashboard
+    expect(lec.locator(dialog).get_by_role("img")).to_have_count(1)
+    lec.keyboard.press("Escape")  # close the dialog
 
     students = []
     for n, choice in enumerate(("Yes", "Yes", "No")):
