@@ -15,6 +15,7 @@ from .cache import SharedCache
 from .pages import run_link
 from .session import admin_token, client, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 from .language import keep_choice
+from .chartkeys import pause_button, paused
 
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
@@ -222,10 +223,15 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
         return
     run_ids = [r["id"] for r in runs]
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)
+    if active:
+        pause_button(task)
+    hold = active and paused()  # the view stops polling; the run trains on
 
-    @st.fragment(run_every=poll_seconds(runs))
+    @st.fragment(run_every=None if hold else poll_seconds(runs))
     def view():
         current = service().runs_by_id(run_ids, viewer=owner())
+        if hold:
+            st.caption(t("live.paused", step=number(max(last_step(r) for r in run_ids))))
         if all(r["status"] == "queued" for r in current):
             for r in current:  # nothing to draw yet: a cheap poll while the class waits
                 status_line(r)
