@@ -28,7 +28,8 @@ PAUSE_KEY = "live_paused"
 def explorer(data: dict, key: str, said: dict | None = None) -> None:
     """The explorer for figures.keys.explorer_data(...); `said`: the view's live sentence (spoken())."""
     cursor_key = f"{key}_cursor"
-    payload = {**data, "colors": COLORS, "said": said, "cursor": st.session_state.get(cursor_key)}
+    # one explorer state per chart and set of runs: a new run starts with a fresh cursor and count
+    payload = {**data, "id": key + "|" + (said or {}).get("view", ""), "colors": COLORS, "said": said, "cursor": st.session_state.get(cursor_key)}
     out = _component(data=payload, key=f"{key}_keys", default={"cursor": None}, on_cursor_change=lambda: None)
     cursor = getattr(out, "cursor", None)
     if cursor:
@@ -56,7 +57,7 @@ def spoken(view: str, runs: list[dict], curves: list[dict], unit: str = "", now:
     state_key = "_said_" + view + ":" + ",".join(r["id"] for r in runs)
     said = next_spoken(st.session_state.get(state_key), time.monotonic() if now is None else now, text, ended)
     st.session_state[state_key] = said
-    return {"n": said.n, "text": said.text}
+    return {"n": said.n, "text": said.text, "view": state_key}
 
 
 def paused() -> bool:

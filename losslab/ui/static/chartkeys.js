@@ -4,7 +4,10 @@
 // live region; S (or the button) plays the curve as pitch. Every sentence comes from Python
 // (the catalogue, ko/en). The same live region carries the run's throttled progress sentences.
 
-const STATES = new WeakMap();  // parentElement -> the instance's state, kept across data updates
+// view id (the Python key) -> the instance's state: kept across data updates and across a remount
+// (Streamlit mounts a component afresh when its place on the page changes), so the cursor stays
+// and a sentence already said is not said again.
+const STATES = new Map();
 const SVG = "http://www.w3.org/2000/svg";
 
 function fill(template, values) {
@@ -225,15 +228,22 @@ function stopSound(state) {
 
 export default function (component) {
   const { parentElement, data, setStateValue } = component;
-  let state = STATES.get(parentElement);
+  const id = (data && data.id) || "";
+  let state = STATES.get(id);
   const first = !state;
   if (first) {
     state = { ci: 0, pi: null, focused: false, playing: false, seen: null };
-    STATES.set(parentElement, state);
+    STATES.set(id, state);
   }
   state.data = data || { curves: [], text: {} };
   state.setStateValue = setStateValue;
-  if (!state.box || !state.box.isConnected) build(parentElement, state);
+  let fresh = false;
+  if (!state.box || !state.box.isConnected || state.root !== parentElement) {
+    if (state.box) state.box.remove();
+    state.root = parentElement;
+    build(parentElement, state);
+    fresh = true;
+  }
   const T = state.data.text;
   state.plot.setAttribute("aria-label", fill(T.label, { title: state.data.title }));
   state.help.textContent = T.help;
@@ -252,7 +262,11 @@ export default function (component) {
   const said = state.data.said;
   if (said) {
     if (state.seen === null) state.seen = said.n;
-    else if (said.n > state.seen) { state.seen = said.n; say(state, said.text); }
+    else if (said.n > state.seen) {
+      state.seen = said.n;
+      // a live region just put on the page is not yet watched by screen readers: speak a moment later
+      if (fresh) setTimeout(() => say(state, said.text), 300); else say(state, said.text);
+    }
   }
   return () => stopSound(state);
 }
