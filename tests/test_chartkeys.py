@@ -151,3 +151,19 @@ def test_the_boundary_description_counts_each_class_by_side(lang):
 
 def test_spoken_dataclass_defaults_say_nothing():
     assert Spoken().n == 0 and not Spoken().final
+
+
+def test_the_explorer_ships_inside_the_package_and_fetches_nothing():
+    """The component's JS and CSS are package files sent inline with the element: nothing to
+    fetch, so it works offline, in the Docker image (COPY . . takes losslab/) and under a base path."""
+    from pathlib import Path
+
+    import losslab
+
+    static = Path(losslab.__file__).parent / "ui" / "static"
+    js = (static / "chartkeys.js").read_text(encoding="utf-8")
+    assert (static / "chartkeys.css").exists()
+    assert "fetch(" not in js and "http" not in js.replace("http://www.w3.org/2000/svg", "")
+    assert not any(line.startswith("import ") for line in js.splitlines())
+    dockerignore = (Path(losslab.__file__).parents[1] / ".dockerignore").read_text()
+    assert "losslab" not in dockerignore and "static" not in dockerignore

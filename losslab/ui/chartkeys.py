@@ -43,18 +43,18 @@ def _last(values):
     return None
 
 
-def spoken(view: str, runs: list[dict], curves: list[dict], unit: str = "", now: float | None = None) -> dict | None:
+def spoken(view: str, runs: list[dict], curves: list[dict], unit: str = "", now: float | None = None) -> dict:
     """The view's live sentence after this poll, throttled by announce.next_spoken (one per 5 s
     while training, the result once). One sentence for the view: several runs share it."""
     pairs = list(zip(runs, curves)) if len(runs) > 1 else [(runs[0], c) for c in curves[:1]] if runs else []
     pairs = [(r, c) for r, c in pairs if c["steps"]]
-    if not pairs:
-        return None
+    state_key = "_said_" + view + ":" + ",".join(r["id"] for r in runs)
+    if not pairs:  # nothing to say yet; the explorer's identity (view) is the same as later
+        return {"n": 0, "text": "", "view": state_key}
     ended = not any(r["status"] in ACTIVE_STATUSES for r in runs)
     text = " ".join(result(r["status"], c["steps"][-1], c["name"], _last(c["values"]), unit) if ended else
                     progress(c["steps"][-1], r.get("total_steps"), c["name"], _last(c["values"]), unit)
                     for r, c in pairs)
-    state_key = "_said_" + view + ":" + ",".join(r["id"] for r in runs)
     said = next_spoken(st.session_state.get(state_key), time.monotonic() if now is None else now, text, ended)
     st.session_state[state_key] = said
     return {"n": said.n, "text": said.text, "view": state_key}

@@ -95,7 +95,7 @@ def cursor_shot(page, name: str) -> None:
     """The loss chart and its explorer (focused, cursor drawn) in one picture; under docs/ when
     LOSSLAB_UPDATE_DOCS is set."""
     explorer = page.locator("[data-testid=chartkeys-explorer]")
-    chart = page.locator(".stPlotlyChart").first
+    chart = page.locator("[data-testid=stMain] .stPlotlyChart").first  # the loss chart, not the side panel's
     chart.evaluate("e => e.scrollIntoView({block: 'start'})")  # the chart's top and the read-out in one view
     page.wait_for_timeout(300)
     a, b = chart.bounding_box(), page.locator("[data-testid=chartkeys-live]").bounding_box()
@@ -163,6 +163,8 @@ def test_keyboard_only_run_pause_cursor_and_result(server, page, lang):
     assert re.search(pattern, press(page, "End")).group(1).replace(",", "") == str(paused_at)
     assert svc.get(run_id)["status"] == "running"
     assert max(svc.metrics(run_id, after_step=paused_at).get("train/loss", ([paused_at], []))[0]) > paused_at
+    press(page, "PageDown")
+    press(page, "PageDown")  # the cursor two tenths back from the end, where the picture shows it clearly
     cursor_shot(page, "chart-cursor" + ("-ko" if lang == "ko" else ""))
 
     tab_to(page, re.escape(s["live.resume_view"]), back=True)

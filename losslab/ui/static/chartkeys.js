@@ -26,6 +26,8 @@ function fmtY(y) {
 }
 
 function build(root, state) {
+  // one explorer per mount point: a box left by an earlier identity goes
+  root.querySelectorAll(".ck").forEach((old) => old.remove());
   const box = document.createElement("div");
   box.className = "ck";
   box.innerHTML = `
