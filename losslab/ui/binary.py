@@ -3,16 +3,22 @@ decision boundary moving as the model trains (or every compared loss's boundary 
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from .. import figures
 from ..config import BinaryConfig, config_from_dict
 from ..figures import summaries
-from ..figures.binary import boundaries, boundary
+from ..announce import redraw_due
+from ..figures import describe
+from ..figures.binary import boundaries, boundary, decode_logits
 from ..i18n import number, t
 from ..lessons import saturating
-from ..losses import LOSSES, run_name
+from ..losses import LOSSES, run_name, unit_of
 from .charts import chart
+from .chartkeys import spoken
+from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
 from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
                    stop_button)
@@ -47,6 +53,7 @@ def render(runs: list[dict]) -> None:
                "values": data[r["id"]][key][1]} for r, name in zip(runs, names) if key in data[r["id"]]]
     if multi:
         st.caption(t("truth.binary_yardstick"))
+    unit = unit_of(LOSSES["bce" if multi else configs[0].loss], "")
     left, right = st.columns([2, 3])
     with left:
         ids, versions = tuple(r["id"] for r in runs), tuple(r.get("version") for r in runs)
@@ -55,7 +62,9 @@ def render(runs: list[dict]) -> None:
                   y_title=t("figure.bce_all") if multi else t("figure.loss"),
                   markers=[(r["diverged_at"], t("truth.naive_marker") if c.loss_fn.stable_form else t("live.diverged_marker"))
                            for r, c in zip(runs, configs) if r.get("diverged_at")]), live=is_live(runs)),
-              "bin_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
+              "bin_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves),
+              explore=explorer_data(curves, title=t("figure.loss_while_training"), unit=unit, log_y=True),
+              said=spoken("bin", runs, curves, unit))
         rows = []
         for r, name in zip(runs, names):
             acc, f = data[r["id"]], r.get("final") or {}
@@ -89,13 +98,27 @@ def _plane(runs, configs, names) -> None:
         return
     if not snaps[0]:
         return
-    step, snap = snaps[0]
-    chart(shared_figure(("bin_plane", ids), versions, lambda: boundary(
-              points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES), live=is_live(runs)),
+    step, snap = _held(runs[0], *snaps[0])
+    # keyed by the snapshot's step: a held picture is exactly the one drawn before, not a newer one
+    chart(shared_figure(("bin_plane", ids, step), step, lambda: boundary(
+              points, snap, title=t("binary.plane_title", step=number(step)), margins=configs[0].loss in MARGIN_LOSSES)),
           "bin_plane", t("summary.boundary", train=_pct(snap.get("train_accuracy")), test=_pct(snap.get("test_accuracy")),
-                         step=number(step), n=len(snap.get("top", []))))
+                         step=number(step), n=len(snap.get("top", []))) + " " +
+          describe.boundary(points, decode_logits(snap["z"], points["grid"])))
     if configs[0].loss in MARGIN_LOSSES:
         st.caption(t("binary.margin_caption"))
+
+
+def _held(run: dict, step: int, snap: dict) -> tuple[int, dict]:
+    """The heatmap's snapshot to draw now: a new one at most once a second (announce.redraw_due;
+    WCAG 2.3.1), whatever reruns the page (polls, widgets, the chart explorer's cursor)."""
+    key, now = f"_bin_plane_{run['id']}", time.monotonic()
+    held = st.session_state.get(key)
+    if held and held[1] != step and not redraw_due(held[0], now):
+        return held[1], held[2]
+    if not held or held[1] != step:
+        st.session_state[key] = (now, step, snap)
+    return step, snap
 
 
 def _pct(values) -> str:

@@ -128,10 +128,16 @@ def _element(prepared: Prepared, key: str, config: dict | None):
     return dg, proto, layout, agent
 
 
-def chart(fig, key: str, summary: str, rows: list[dict] | Callable[[], list[dict]] | None = None) -> None:
+def chart(fig, key: str, summary: str, rows: list[dict] | Callable[[], list[dict]] | None = None,
+          explore: dict | None = None, said: dict | None = None) -> None:
     """rows: the data as a table, or a function making it (a live curve's table is only built
-    when someone turns the toggle on, not on every poll)."""
+    when someone turns the toggle on, not on every poll). explore: figures.keys.explorer_data(...)
+    for a curve chart, drawn under it as its keyboard explorer; said: its live sentence."""
     plot(fig, key, CONFIG)
+    if explore is not None:
+        from .chartkeys import explorer  # the component registers itself on first use
+
+        explorer(explore, key, said)
     st.caption(summary)
     if rows and st.toggle(t("summary.as_table"), key=f"{key}_as_table"):
         st.dataframe(rows() if callable(rows) else rows, hide_index=True, key=f"{key}_table")

@@ -12,6 +12,7 @@ from .. import figures, panel
 from ..losses import INPUT_KINDS, LOSSES, TASKS, losses_for
 from ..i18n import t
 from ..figures import summaries
+from ..figures.keys import explorer_data
 from .charts import chart, formula
 from .live import fmt
 from .session import panel_marker
@@ -100,10 +101,12 @@ def move_away_view() -> None:
     shift = st.slider(t("explorer.move_slider"), 0, 8, 3, key="ex_move")
     curves = move_away_curves()
     rows = {n: v[shift] for n, (_, v) in curves.items()}
-    chart(figures.loss_curves([{"name": str(LOSSES[n].label), "steps": xs, "values": vs} for n, (xs, vs) in curves.items()],
+    move = [{"name": str(LOSSES[n].label), "steps": xs, "values": vs} for n, (xs, vs) in curves.items()]
+    chart(figures.loss_curves(move,
                               title=t("explorer.move_chart"), x_title=t("explorer.move_axis"), y_title=t("figure.loss"),
                               markers=[(shift, t("explorer.move_here"))]),
-          "ex_move_chart", "; ".join(f"{LOSSES[n].label} {fmt(v)}" for n, v in rows.items()))
+          "ex_move_chart", "; ".join(f"{LOSSES[n].label} {fmt(v)}" for n, v in rows.items()),
+          explore=explorer_data(move, title=t("explorer.move_chart"), x_name=t("explorer.move_axis")))
     st.caption(t("explorer.move_caption"))
 
 

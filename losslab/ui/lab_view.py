@@ -20,6 +20,8 @@ from ..labs import LABS
 from ..losses import LOSSES, losses_for, run_name
 from .cache import is_live, shared_figure
 from .charts import chart
+from .chartkeys import spoken
+from ..figures.keys import explorer_data
 from .controls import _build, loss_card, prefill_from_url, widgets
 from .lecturer import save_as_lesson
 from .truth import pct
@@ -59,7 +61,9 @@ class Generic:
                   curves, log_y=True, title=t("figure.loss_while_training"), y_title=y_title,
                   markers=[(r["diverged_at"], t("live.diverged_marker")) for r in runs if r.get("diverged_at")]),
                   live=is_live(runs)),
-              f"{self.task}_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
+              f"{self.task}_loss_chart", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves),
+              explore=explorer_data(curves, title=t("figure.loss_while_training"), log_y=True),
+              said=spoken(self.task, runs, curves))
         finished = [(r, name) for r, name in zip(runs, names) if r["final"]]
         if finished:  # the lab's own columns, named in the reader's language; "–" where a run has none
             columns = LABS[self.task].columns or [(key, None, "number") for key in finished[0][0]["final"]]

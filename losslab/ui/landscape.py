@@ -11,13 +11,14 @@ import streamlit as st
 from .. import landscape as land
 from ..config import RegressionConfig, config_from_dict
 from ..jobs.store import ACTIVE_STATUSES
-from ..figures import landscape as fig
+from ..figures import describe, landscape as fig
 from ..i18n import number, t
 from ..losses import LOSSES, run_name
 from ..labs.regression import initial_line, regression_points
 from .charts import chart
 from .cache import is_live, shared_figure
 from .live import path, start_runs
+from .chartkeys import paused
 from .truth import pct
 from .session import owner, service
 
@@ -84,7 +85,7 @@ def live_section(run_ids: list[str]) -> None:
         pulls = c2.toggle(t("landscape.pulls"), key="reg_land_pulls", help=t("landscape.pulls_help"))
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)
 
-    @st.fragment(run_every=LANDSCAPE_POLL_SECONDS if active else None)
+    @st.fragment(run_every=LANDSCAPE_POLL_SECONDS if active and not paused() else None)
     def view():
         current = service().runs_by_id(run_ids, viewer=owner())
         section(current, configs, labels, three_d, pulls)
@@ -146,6 +147,7 @@ def _summary(s: dict, run_path: list, cfg: RegressionConfig) -> str:
     if run_path:
         step, slope, intercept = run_path[-1]
         text += " " + t("summary.landscape_now", step=number(step), slope=f"{slope:.4g}", intercept=f"{intercept:.4g}")
+        text += " " + describe.landscape(s, run_path)
     return text
 
 

@@ -15,6 +15,7 @@ from .cache import SharedCache
 from .pages import run_link
 from .session import admin_token, client, is_admin, owner, run_ids_from_url, service, show_runs_in_url
 from .language import keep_choice
+from .chartkeys import pause_button, paused
 
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
@@ -161,6 +162,11 @@ def status_line(run: dict, total_steps: int | None = None, title: str | None = N
     """The run's state in one line. `step`: the caller already fetched the run's series this
     rerun (last_step); without it the line fetches the new rows itself. `total_steps`: the run
     row's own (its loop stored it), unless the caller counts differently (a study's epochs)."""
+    with st.container():  # one slot, whatever it holds (see live())
+        _status_line(run, total_steps, title, step)
+
+
+def _status_line(run: dict, total_steps: int | None, title: str | None, step: int | None) -> None:
     total_steps = total_steps or run.get("total_steps")
     icon = STATUS_ICONS.get(run["status"], "")
     text = (f"**{title}** · " if title else "") + f"{icon} **{t('status.' + run['status'])}**"
@@ -194,6 +200,11 @@ def share_button(run: dict, key: str) -> None:
 
 
 def stop_button(runs: list[dict], key: str) -> None:
+    with st.container():  # one slot, with or without a button (see live())
+        _stop_button(runs, key)
+
+
+def _stop_button(runs: list[dict], key: str) -> None:
     if len(runs) == 1:
         share_button(runs[0], key)
     active = [r for r in runs if r["status"] in ACTIVE_STATUSES]
@@ -222,10 +233,20 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
         return
     run_ids = [r["id"] for r in runs]
     active = any(r["status"] in ACTIVE_STATUSES for r in runs)
+    # Every slot below keeps its place whether or not it has something to show: Streamlit's page
+    # matches elements by position, and a shifted chart explorer would be mounted afresh (its
+    # cursor lost, the run's result never said) when the run ends or the view is paused.
+    with st.container():
+        if active:
+            pause_button(task)
+    hold = active and paused()  # the view stops polling; the run trains on
 
-    @st.fragment(run_every=poll_seconds(runs))
+    @st.fragment(run_every=None if hold else poll_seconds(runs))
     def view():
         current = service().runs_by_id(run_ids, viewer=owner())
+        note = st.empty()
+        if hold:
+            note.caption(t("live.paused", step=number(max(last_step(r) for r in run_ids))))
         if all(r["status"] == "queued" for r in current):
             for r in current:  # nothing to draw yet: a cheap poll while the class waits
                 status_line(r)

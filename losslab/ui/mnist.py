@@ -10,6 +10,8 @@ from ..losses import LOSSES, unit_of
 from ..i18n import number, t
 from ..figures import summaries
 from .charts import chart
+from .chartkeys import spoken
+from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
 from .live import fmt, last_step, latest, live, series, start_and_reset, status_line, stop_button
 from . import slices
@@ -49,7 +51,9 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("mn_loss", run["id"], log_y), version, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=0.9 if len(curves) else 0, y_title=_loss_title(cfg.loss),
                   title=t("figure.loss_while_training"), markers=diverged), live=is_live(runs)), "mn_loss_chart",
-              summaries.loss_curves(curves, run.get("total_steps")), lambda: summaries.curve_rows(curves))
+              summaries.loss_curves(curves, run.get("total_steps")), lambda: summaries.curve_rows(curves),
+              explore=explorer_data(curves, title=t("figure.loss_while_training"), unit=unit_of(LOSSES[cfg.loss], ""),
+                                    log_y=log_y), said=spoken("mn", runs, curves, unit_of(LOSSES[cfg.loss], "")))
         st.caption(t("truth.mnist_no_minimum"))
     with c2:
         if "test/accuracy" in data:

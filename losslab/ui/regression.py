@@ -15,6 +15,8 @@ from ..figures import summaries
 from . import landscape, points, step_map
 from .landscape import names
 from .charts import chart
+from .chartkeys import spoken
+from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
 from .live import (compare_losses, fmt, last_step, latest, live, series, start_and_reset, start_runs, status_line,
                    stop_button)
@@ -73,7 +75,9 @@ def render(runs: list[dict]) -> None:
         chart(shared_figure(("reg_loss", ids, log_y, smoothing), versions, lambda: figures.loss_curves(
                   curves, log_y=log_y, smoothing=smoothing, y_title=y_title, title=t("figure.loss_while_training"),
                   markers=diverged), live=is_live(runs)),
-              "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), lambda: summaries.curve_rows(curves))
+              "reg_loss_chart", summaries.loss_curves(curves, configs[0].epochs), lambda: summaries.curve_rows(curves),
+              explore=explorer_data(curves, title=t("figure.loss_while_training"), x_name=t("keys.x_epoch"), unit=unit,
+                                    log_y=log_y), said=spoken("reg", runs, curves, unit))
         curve_notes(configs)
     xs, ys, n_data, (slope, intercept) = _data(configs[0])
     axes = _axes(configs[0])

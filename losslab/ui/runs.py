@@ -14,6 +14,7 @@ from ..labs import LABS
 from ..losses import LOSSES
 from ..i18n import t
 from ..figures import summaries
+from ..figures.keys import explorer_data
 from .charts import chart
 from .live import STATUS_ICONS, fmt, page_runs, series
 from .session import admin_token, owner, service
@@ -70,7 +71,8 @@ def overlay(selected: list[dict]) -> None:
                            "steps": data[key][0], "values": data[key][1]})
     log_y = st.toggle(t("live.log_axis"), value=True, key="runs_log")
     chart(figures.loss_curves(curves, log_y=log_y, title=t("runs.overlay_title"), y_title=t("runs.overlay_axis")),
-          "runs_overlay", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves))
+          "runs_overlay", summaries.loss_curves(curves), lambda: summaries.curve_rows(curves),
+          explore=explorer_data(curves, title=t("runs.overlay_title"), log_y=log_y))
 
 
 def csv_bytes(run_ids: list[str]) -> bytes:
