@@ -125,8 +125,17 @@ def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep"
     title = wrap(title, NARROWEST_PX / title_px)
     title_lines = title.count("<br>") + 1
     # Subplot titles are annotations just above the plots: the figure title needs a row more.
-    subplot_titles = any(a.get("yref") == "paper" and a.get("y", 0) >= 1 for a in current.get("annotations", []))
-    top = 24 + int(title_lines * title_px * 1.3) + (int(font_px * 1.6) if subplot_titles else 0)
+    subplot_titles = [a for a in current.get("annotations", []) if a.get("yref") == "paper" and a.get("y", 0) >= 1]
+    sub_lines = 1
+    for a in subplot_titles:  # side by side over one row of plots: each wraps to its share of a phone
+        a["text"] = wrap(str(a.get("text", "")), NARROWEST_PX / len(subplot_titles) / font_px)
+        sub_lines = max(sub_lines, a["text"].count("<br>") + 1)
+    # Plotly lifts a title of n lines by about n - 1 lines from its anchor: the pad puts them back
+    lift = int((title_lines - 1) * title_px * 1.3)
+    top = 24 + lift + int(title_lines * title_px * 1.3) + (int(font_px * 1.3 * sub_lines + 6) if subplot_titles else 0)
+    for trace in fig.data:  # a legend entry longer than the narrowest chart wraps (Plotly cuts it)
+        if trace.name and text_em(str(trace.name)) * legend_px > NARROWEST_PX - 50:
+            trace.name = wrap(str(trace.name), (NARROWEST_PX - 50) / legend_px)
     legend_rows = _legend_rows(fig, legend_px)
     bottom = LEGEND_GAP_PX + (legend_rows * int(legend_px * 1.6) + 10 if legend_rows else 0)
     height += max(0, top - 60) + max(0, bottom - 110)  # the plot keeps its height
@@ -134,7 +143,7 @@ def layout(fig: go.Figure, title: str, x: str, y: str, *, revision: str = "keep"
     y = wrap(y, max(plot_px, 160) / font_px * 0.95)
     changes = dict(
         title=dict(text=title, font=dict(size=title_px), x=0.01, xanchor="left", xref="container",
-                   y=1.0, yanchor="top", yref="container", pad=dict(t=14)),
+                   y=1.0, yanchor="top", yref="container", pad=dict(t=14 + lift)),
         font={**FONT, "size": font_px}, separators=".,",
         height=height, uirevision=revision, **PLAIN,
         margin=dict(l=70 + (y.count("<br>") * int(font_px * 1.3)), r=20, t=top, b=bottom),
@@ -160,7 +169,9 @@ def _legend_rows(fig: go.Figure, font_px: int) -> int:
         return 0
     rows, used = 1, 0.0
     for name in names:
-        width = text_em(name) * font_px + 50  # the symbol and the gap
+        lines = name.split("<br>")
+        width = max(map(text_em, lines)) * font_px + 50  # the symbol and the gap
+        rows += len(lines) - 1
         if used and used + width > NARROWEST_PX:
             rows, used = rows + 1, 0.0
         used += width

@@ -78,8 +78,10 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
         layout["xaxis" + image]["showticklabels"] = layout["xaxis" + bars]["showticklabels"] = False
         layout["yaxis" + bars].update(range=[0, 1], showticklabels=False)
     heading = wrap((title or t("figure.digits")) + t("figure.bars_note"), NARROWEST_PX / 20)
-    top = 54 + 26 * heading.count("<br>")  # a wrapped title keeps clear of the first row's notes
-    layout.update(title=dict(text=heading, font=dict(size=20), x=0.01, xanchor="left", xref="container"),
+    lift = 26 * heading.count("<br>")  # Plotly lifts a wrapped title by its extra lines: the pad puts it back
+    top = 60 + 2 * lift  # clear of the first row's notes
+    layout.update(title=dict(text=heading, font=dict(size=20), x=0.01, xanchor="left", xref="container",
+                             y=1.0, yanchor="top", yref="container", pad=dict(t=10 + lift)),
                   height=230 * rows + top, margin=dict(l=10, r=10, t=top, b=10), uirevision="keep",
                   showlegend=False, **PLAIN)
     return go.Figure(data=traces, layout=layout)

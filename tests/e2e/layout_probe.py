@@ -37,9 +37,11 @@ PROBE = r"""() => {
   // Streamlit text wider than its block (a formula under the next column, a cut caption)
   document.querySelectorAll("[data-testid='stMain'] .katex-display, [data-testid='stMain'] [data-testid='stMarkdownContainer'], [data-testid='stMain'] [data-testid='stCaptionContainer']").forEach(el => {
     const block = el.closest("[data-testid='stColumn'], [data-testid='stVerticalBlock']");
-    if (!block || !visible(el)) return;
+    if (!block || !visible(el) || el.closest('[role=tablist]')) return;  // a tab bar scrolls, with arrows
     const limit = box(block).right + tol;
-    const wide = [...el.querySelectorAll('.katex, p, li, h1, h2, h3, table')].find(c => box(c).right > limit && box(c).width > 0);
+    // a formula too wide even when set smaller scrolls in its own focusable box: measure the box
+    const shown = c => c.classList.contains('katex') && getComputedStyle(c.parentElement).overflowX !== 'visible' ? c.parentElement : c;
+    const wide = [...el.querySelectorAll('.katex, p, li, h1, h2, h3, table')].map(shown).find(c => box(c).right > limit && box(c).width > 0);
     if (wide) out.push(`text "${name(wide)}" runs past its column by ${Math.round(box(wide).right - limit)} px`);
   });
   return [...new Set(out)];
