@@ -24,6 +24,8 @@ html, [data-testid="stMain"] { scroll-padding-top: 4.5rem; scroll-padding-bottom
 /* 2.5.8: every target at least 24 x 24 px: Plotly's mode bar buttons, legend rows, slider thumbs */
 .modebar-btn { box-sizing: border-box; min-width: 26px; min-height: 26px; padding: 5px !important; }
 [data-testid="stSlider"] [role="slider"] { min-width: 24px; min-height: 24px; }
+[data-testid="stTooltipHoverTarget"] > button { min-width: 24px; min-height: 24px; justify-content: center; }
+[data-testid="stTabs"] button[aria-label^="Scroll tabs"] { min-width: 24px; }
 [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stBaseButton-headerNoPadding"] { min-width: 24px; min-height: 24px; }
 /* phones: the Plotly mode bar would sit on every chart's title; a confusion matrix's counts fit 30 px cells */

@@ -29,6 +29,7 @@ TARGETS = r"""() => {
   const seen = [...document.querySelectorAll(sel)].filter(el => {
     const r = el.getBoundingClientRect(), s = getComputedStyle(el);
     if (r.width < 2 || r.height < 2 || s.visibility === 'hidden' || s.display === 'none') return false;
+    if (r.right <= 0 || r.left >= innerWidth) return false;  // a folded side panel, moved off the screen
     if (s.opacity === '0' && !el.classList.contains('modebar-btn')) return false;
     if (el.tagName === 'A' && el.closest('p, li') && !el.closest('nav, [data-testid=stSidebarNav]')) return false;
     if (el.closest('[aria-hidden=true]') && !el.closest('.js-plotly-plot')) return false;
@@ -56,7 +57,10 @@ FOCUS_HIDDEN = r"""() => {
   if (!el || el === document.body || !header || header.contains(el)) return null;
   const r = el.getBoundingClientRect(), h = header.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) return null;
-  const under = r.top >= h.top && r.bottom <= h.bottom && r.left >= h.left && r.right <= h.right;
+  const inHeader = r.top >= h.top && r.bottom <= h.bottom && r.left >= h.left && r.right <= h.right;
+  // within the header's box: hidden unless it is drawn on top of it (Streamlit's skip link is)
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const under = inHeader && !(hit && (hit === el || el.contains(hit)));
   return under ? `${(el.getAttribute('aria-label') || el.textContent || el.tagName).trim().slice(0, 40)} at y ${Math.round(r.top)}–${Math.round(r.bottom)} under the header (to ${Math.round(h.bottom)})` : null;
 }"""
 
