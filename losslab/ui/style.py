@@ -23,7 +23,7 @@ html, [data-testid="stMain"] { scroll-padding-top: 4.5rem; scroll-padding-bottom
 :focus { scroll-margin-top: 4.5rem; }
 /* 2.5.8: every target at least 24 x 24 px: Plotly's mode bar buttons, legend rows, slider thumbs */
 .modebar-btn { box-sizing: border-box; min-width: 26px; min-height: 26px; padding: 5px !important; }
-[data-testid="stSlider"] [role="slider"] { min-width: 24px; min-height: 24px; }
+[data-testid="stSlider"] div:has(> input[type="range"]) { min-width: 24px; min-height: 24px; }
 [data-testid="stTooltipHoverTarget"] > button { min-width: 24px; min-height: 24px; justify-content: center; }
 [data-testid="stTabs"] button[aria-label^="Scroll tabs"] { min-width: 24px; }
 [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"],
@@ -70,16 +70,19 @@ if (!window.__losslabWatch) {
   const fix = () => {
     queued = false;
     document.querySelectorAll('.modebar:not([lang])').forEach(el => el.setAttribute('lang', 'en'));
-    document.querySelectorAll('.katex-display').forEach(box => {
-      const k = box.querySelector(':scope > .katex');
-      if (!k || !box.clientWidth) return;
+    document.querySelectorAll('.katex').forEach(k => {
+      // a display formula fits its own box; an inline one its paragraph
+      const box = k.parentElement.classList.contains('katex-display') ? k.parentElement : k.closest('p, li, div');
+      if (!box || !box.clientWidth) return;
       const scale = parseFloat(k.dataset.scale || '1');
-      const natural = k.scrollWidth / scale;
+      const natural = Math.max(k.scrollWidth, k.getBoundingClientRect().width) / scale;
       const next = Math.max(0.6, Math.min(1, (box.clientWidth - 2) / natural));
       if (Math.abs(next - scale) > 0.01) { k.dataset.scale = next; k.style.fontSize = (1.21 * next) + 'em'; }
-      const wide = k.scrollWidth > box.clientWidth + 1;
-      box.style.overflowX = wide ? 'auto' : '';
-      if (wide) box.setAttribute('tabindex', '0'); else box.removeAttribute('tabindex');
+      const wide = k.getBoundingClientRect().width > box.clientWidth + 1;
+      const scroller = box.classList.contains('katex-display') ? box : k;
+      if (scroller === k) { k.style.display = wide ? 'inline-block' : ''; k.style.maxWidth = wide ? '100%' : ''; }
+      scroller.style.overflowX = wide ? 'auto' : '';
+      if (wide) scroller.setAttribute('tabindex', '0'); else scroller.removeAttribute('tabindex');
     });
   };
   new MutationObserver(() => { if (!queued) { queued = true; requestAnimationFrame(fix); } })

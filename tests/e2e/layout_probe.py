@@ -40,7 +40,8 @@ PROBE = r"""() => {
     if (!block || !visible(el) || el.closest('[role=tablist]')) return;  // a tab bar scrolls, with arrows
     const limit = box(block).right + tol;
     // a formula too wide even when set smaller scrolls in its own focusable box: measure the box
-    const shown = c => c.classList.contains('katex') && getComputedStyle(c.parentElement).overflowX !== 'visible' ? c.parentElement : c;
+    const shown = c => !c.classList.contains('katex') || getComputedStyle(c).overflowX !== 'visible' ? c :
+                       getComputedStyle(c.parentElement).overflowX !== 'visible' ? c.parentElement : c;
     const wide = [...el.querySelectorAll('.katex, p, li, h1, h2, h3, table')].map(shown).find(c => box(c).right > limit && box(c).width > 0);
     if (wide) out.push(`text "${name(wide)}" runs past its column by ${Math.round(box(wide).right - limit)} px`);
   });
