@@ -26,7 +26,8 @@ html, [data-testid="stMain"] { scroll-padding-top: 4.5rem; scroll-padding-bottom
 [data-testid="stSlider"] div:has(> input[type="range"]) { min-width: 24px; min-height: 24px; }
 [data-testid="stTooltipHoverTarget"] > button { min-width: 24px; min-height: 24px; justify-content: center; }
 [data-testid="stTabs"] button[aria-label^="Scroll tabs"] { min-width: 24px; }
-[data-testid="stCheckbox"] label { min-height: 24px; align-items: center; }  /* toggles and checkboxes: their label is the target */
+/* toggles, checkboxes and radio options: their label is the target */
+[data-testid="stCheckbox"] label, [role="radiogroup"] label { min-height: 24px; align-items: center; }
 [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stBaseButton-headerNoPadding"] { min-width: 24px; min-height: 24px; }
 /* phones: the Plotly mode bar would sit on every chart's title; a confusion matrix's counts fit 30 px cells */
