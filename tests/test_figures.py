@@ -10,7 +10,9 @@ from losslab import figures, panel
 
 
 def _titles(fig):
-    return fig.layout.title.text, fig.layout.xaxis.title.text, fig.layout.yaxis.title.text
+    """The titles as read (a long one is wrapped with <br> so it is never cut)."""
+    return tuple(text.replace("<br>", " ") for text in (fig.layout.title.text, fig.layout.xaxis.title.text,
+                                                         fig.layout.yaxis.title.text))
 
 
 def test_loss_curves_traces_axes_log_and_downsampling():

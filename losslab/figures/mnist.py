@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..i18n import t
-from .common import PLAIN, RIGHT, WRONG, layout
+from .common import NARROWEST_PX, PLAIN, RIGHT, WRONG, layout, wrap
 
 
 def decode_image(b64: str) -> list[list[int]]:
@@ -77,8 +77,12 @@ def digits_grid(digits: list[dict], *, columns: int = 8, title: str = "") -> go.
         layout["yaxis" + image].update(autorange="reversed", showticklabels=False)
         layout["xaxis" + image]["showticklabels"] = layout["xaxis" + bars]["showticklabels"] = False
         layout["yaxis" + bars].update(range=[0, 1], showticklabels=False)
-    layout.update(title=dict(text=(title or t("figure.digits")) + t("figure.bars_note"), font=dict(size=20)),
-                  height=230 * rows + 80, margin=dict(l=10, r=10, t=80, b=10), uirevision="keep",
+    heading = wrap((title or t("figure.digits")) + t("figure.bars_note"), NARROWEST_PX / 20)
+    lift = 26 * heading.count("<br>")  # Plotly lifts a wrapped title by its extra lines: the pad puts it back
+    top = 60 + 2 * lift  # clear of the first row's notes
+    layout.update(title=dict(text=heading, font=dict(size=20), x=0.01, xanchor="left", xref="container",
+                             y=1.0, yanchor="top", yref="container", pad=dict(t=10 + lift)),
+                  height=230 * rows + top, margin=dict(l=10, r=10, t=top, b=10), uirevision="keep",
                   showlegend=False, **PLAIN)
     return go.Figure(data=traces, layout=layout)
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from ..i18n import t
+from ..i18n import readable, t
 from .common import layout
 
 DIVERGES = "#BDBDBD"  # grey: in no sequential scale, so it never reads as "slow"
@@ -20,14 +20,14 @@ FLOOR = 1e-12         # the colour's floor: 1 − rate below it is one colour
 
 
 def rate_text(rate: float) -> str:
-    """A rate per step as a student reads it: 0.95, 0.9989, or 1 − 2.3e-07 when the 9s run out."""
+    """A rate per step as a student reads it: 0.95, 0.9989, or 1 − 2.3 × 10⁻⁷ when the 9s run out."""
     if not math.isfinite(rate):
         return "∞"
     if rate >= 1 or rate < 0.01:
-        return f"{rate:.2g}" if rate < 0.01 else f"{rate:.4g}"
+        return readable(rate, 2) if rate < 0.01 else readable(rate)
     gap = 1 - rate
     if gap < 1e-5:
-        return f"1 − {gap:.2g}"
+        return f"1 − {readable(gap, 2)}"
     decimals = max(2, math.ceil(-math.log10(gap) - 1e-9) + 1)  # a digit after the run of 9s
     return f"{rate:.{decimals}f}"
 

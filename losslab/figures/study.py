@@ -26,8 +26,6 @@ def study_curves(curves: dict, labels: dict, rate: float) -> go.Figure:
                         **series_style(i))
     layout(fig, t("figure.study_title", rate=f"{rate:g}"), t("figure.epoch"), t("figure.clean_accuracy_axis"),
            height=500)
-    # One legend row per loss below the plot: pushed under the x axis title, not on it.
-    fig.update_layout(legend=dict(y=-0.3), margin=dict(b=150))
     return fig
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 
-from ..i18n import number, t
+from ..i18n import number, readable, t
 
 
 def _v(x) -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "NaN" if isinstance(x, float) and math.isnan(x) else "∞"
-    return f"{x:.4g}"
+    return readable(x)
 
 
 def _last_finite(values):
@@ -22,7 +22,7 @@ def _last_finite(values):
 
 
 def loss_curves(curves: list[dict], total_steps: int | None = None) -> str:
-    """'MSE 289.7 after 3,000 of 3,000 steps; MAE 10.2; Huber 9.6'."""
+    """'MSE: 289.7 after 3,000 of 3,000 steps; MAE: 10.2; Huber: 9.6'."""
     if not curves or not any(c["steps"] for c in curves):
         return t("summary.no_points")
     parts = []
@@ -35,7 +35,7 @@ def loss_curves(curves: list[dict], total_steps: int | None = None) -> str:
             parts.append(t("summary.curve_first", name=c["name"], value=value, step=step,
                            total=number(total_steps) if total_steps else step))
         else:
-            parts.append(f"{c['name']} {value}")
+            parts.append(f"{c['name']}: {value}")  # "Huber (δ) · δ = 1: 367.3", never "δ = 1 367.3"
     return "; ".join(parts)
 
 

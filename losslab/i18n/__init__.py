@@ -7,6 +7,8 @@ and Streamlit-free: the UI tells it the visitor's language through `set_language
 
 from __future__ import annotations
 
+import math
+
 import json
 import os
 import tomllib
@@ -95,6 +97,20 @@ def number(value: float, digits: int = 0) -> str:
     """A number with the locale's separators. Korean and English both group thousands with ','
     and mark decimals with '.', so one rule serves both; the function is the one place to change."""
     return f"{value:,.{digits}f}"
+
+
+def readable(value: float, significant: int = 4) -> str:
+    """A measured number for people: `significant` digits, thousands grouped as number() does,
+    never Python's exponent ("62,510", not "6.251e+04"; "0.0001234", "1.2 × 10⁻⁷" only below 10⁻⁴)."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    exponent = math.floor(math.log10(abs(value)))
+    if exponent < -4:
+        mantissa, power = f"{value / 10 ** exponent:.{max(significant - 2, 1)}f}".rstrip("0").rstrip("."), str(exponent)
+        return f"{mantissa} × 10" + power.translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    digits = max(significant - 1 - exponent, 0)
+    text = number(round(value, digits), digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Text:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..i18n import Text
+from ..i18n import Text, readable
 from ..lazy import LazyModule
 
 torch = LazyModule("torch")  # read the registry without torch; computing a loss imports it
@@ -45,7 +45,8 @@ class Param:
         return GREEK.get(self.name, self.name)
 
 
-GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "tau": "τ"}
+# label smoothing is ε in the literature (Szegedy et al. 2016); never shown as its Python name
+GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "tau": "τ", "label_smoothing": "ε"}
 
 
 def run_name(loss: "Loss", param: Optional[float]) -> str:
@@ -53,7 +54,7 @@ def run_name(loss: "Loss", param: Optional[float]) -> str:
     (runs of one loss with different parameters are told apart)."""
     if loss.param is None:
         return str(loss.label)
-    return f"{loss.label} · {loss.param.symbol} = {loss.resolve_param(param):g}"
+    return f"{loss.label} · {loss.param.symbol} = {readable(loss.resolve_param(param))}"
 
 
 def mean(each: Callable) -> Callable:

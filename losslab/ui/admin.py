@@ -20,7 +20,9 @@ def unlock() -> bool:
         return False
     if is_admin():
         return True
-    token = st.text_input(t("admin.token"), type="password", key="admin_input")
+    # 3.3.8: a password field a password manager fills and paste works in (Streamlit would send
+    # autocomplete="new-password", which managers take as "suggest a new one")
+    token = st.text_input(t("admin.token"), type="password", key="admin_input", autocomplete="current-password")
     if token:
         ok, wait = guard_for(service()).attempt(token, client_keys())
         if ok:

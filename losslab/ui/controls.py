@@ -140,7 +140,7 @@ def _loss_param(loss: str, prefix: str, container):
         return None
     key = f"{prefix}_param_{loss}"
     st.session_state.setdefault(key, spec.default)
-    return container.number_input(t("form.param", name=spec.name, help=spec.help), min_value=spec.low,
+    return container.number_input(t("form.param", name=spec.symbol, help=spec.help), min_value=spec.low,
                                   max_value=spec.high, key=key)
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ..jobs.errors import JobError
 from ..jobs.store import ACTIVE_STATUSES
-from ..i18n import number, t
+from ..i18n import number, readable, t
 from .cache import SharedCache
 from .pages import run_link
 from .session import admin_token, client, is_admin, owner, run_ids_from_url, service, show_runs_in_url
@@ -267,4 +267,4 @@ def fmt(value) -> str:
         return "–"
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else "∞"
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return readable(value) if isinstance(value, float) else str(value)  # one rule for every shown number
