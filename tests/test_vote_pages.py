@@ -111,3 +111,12 @@ def test_the_lecturer_sees_the_suggestion_opens_the_second_vote_and_reads_the_sw
     assert words["moved"] in frame.columns and list(frame.index[:2]) == [words["everyone"], words["sure"]]
     assert frame.loc[words["everyone"], words["moved"]] == 1
     assert "student-0-token" not in _texts(at)
+
+    # WCAG 2.2.2: one button pauses the dashboard's live views (histogram, switches, gallery); what
+    # was on screen stays, and the votes keep being stored
+    from losslab.i18n import t
+
+    assert at.button(key="lecturer_pause").label == t("live.pause_view", lang)
+    at.button(key="lecturer_pause").click().run()
+    assert at.button(key="lecturer_pause").label == t("live.resume_view", lang)
+    assert _switch_tables(at, words) and not at.exception

@@ -65,6 +65,12 @@ def paused() -> bool:
     return bool(st.session_state.get(PAUSE_KEY))
 
 
+def every(seconds: float | None) -> float | None:
+    """A live view's poll interval, or None while the visitor paused this page's live views: one
+    pause stops every chart, histogram and gallery on the page (WCAG 2.2.2)."""
+    return None if paused() else seconds
+
+
 def pause_button(key: str) -> None:
     """WCAG 2.2.2: a button, not a switch, so Enter works as on every other control of the form."""
     from ..i18n import t

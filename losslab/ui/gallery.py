@@ -17,6 +17,7 @@ from ..losses import LOSSES, run_name
 from ..series import downsample
 from .cache import LIVE_STALE, SharedCache, is_live, shared_figure
 from .charts import chart
+from .chartkeys import every
 from .live import latest, series
 from .regression import _axes, _data
 from .session import service
@@ -80,7 +81,7 @@ def gallery(lesson: Lesson, live: bool = False) -> None:
     the figures are built once per change of the lesson's runs for everyone."""
     st.subheader(t("lesson.gallery_title"))
 
-    @st.fragment(run_every=POLL_SECONDS if live else None)
+    @st.fragment(run_every=every(POLL_SECONDS) if live else None)
     def view():
         if not live:
             st.button(t("lesson.gallery_refresh"), key="ls_gallery_refresh")  # reruns only this fragment

@@ -12,6 +12,7 @@ from ..i18n import t
 from ..lectures import LESSON, POST, Lecture
 from .cache import shared_figure
 from .charts import chart
+from .chartkeys import every, pause_button
 from .gallery import gallery, histogram
 from .pages import PAGES
 from .session import service
@@ -77,7 +78,7 @@ def class_view(lecture: Lecture, index: int) -> None:
 
 
 def _lesson_live(lesson, revealed_now: bool) -> None:
-    @st.fragment(run_every=PROJECTOR_SECONDS)
+    @st.fragment(run_every=every(PROJECTOR_SECONDS))
     def live():
         revealed = service().revealed(lesson.id)
         if revealed != revealed_now:
@@ -99,7 +100,7 @@ def _lesson_live(lesson, revealed_now: bool) -> None:
 
 
 def _round_count(lecture: Lecture, phase: str) -> None:
-    @st.fragment(run_every=PROJECTOR_SECONDS)
+    @st.fragment(run_every=every(PROJECTOR_SECONDS))
     def live():
         st.metric(t("lecture.answered"), service().concept_students(lecture.id, phase))
 
@@ -119,7 +120,9 @@ def remote_live(lecture: Lecture, index: int) -> None:
             st.caption(t("lecture.no_question"))
         return
 
-    @st.fragment(run_every=REMOTE_SECONDS)
+    pause_button("remote")
+
+    @st.fragment(run_every=every(REMOTE_SECONDS))
     def live():
         concept_histograms(lecture, kind)
         if kind == POST:

@@ -12,6 +12,7 @@ import streamlit as st
 from ..i18n import t
 from ..labs import ordered
 from ..lessons import LESSON_TASKS
+from .chartkeys import every, pause_button
 from .gallery import gallery, histogram
 from .pages import PAGES, lab_path, path
 from .save_lesson import edit_button, save_as_lesson  # noqa: F401 (the lab pages import it from here)
@@ -76,8 +77,9 @@ def answers(lesson) -> None:
     with c3:
         second_vote_button(lesson)
     st.caption(t("lecturer.revealed") if revealed else t("lecturer.not_revealed"))
+    pause_button("lecturer")  # the histogram, the switch matrix and the gallery below
 
-    @st.fragment(run_every=HISTOGRAM_SECONDS)
+    @st.fragment(run_every=every(HISTOGRAM_SECONDS))
     def live_histogram():
         histogram(lesson, key="lecturer_histogram")
         suggestion(lesson)
