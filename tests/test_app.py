@@ -156,3 +156,20 @@ def test_runs_page_says_when_a_linked_run_is_gone(app_env):
     at = app("runs", {"run": "AAAAAAAAAAAA"})
     assert not at.exception, at.exception
     assert any("no longer exists" in w.value for w in at.warning)
+
+
+def test_projector_mode_shows_a_finished_runs_table_as_static_type(app_env):
+    """st.dataframe's canvas stays at 14 px whatever the CSS: in projector mode the same rows come
+    as a static table (18 px there), so the back row can read the final numbers."""
+    from losslab.config import RegressionConfig
+
+    svc = service_mod.get_service()
+    run_id = svc.submit(RegressionConfig(epochs=200), "someone-else-entirely-123")
+    svc.wait(run_id, timeout=60)
+    plain = app("regression", {"run": run_id})
+    present = app("regression", {"run": run_id, "present": "true"})
+    assert not plain.exception and not present.exception, (plain.exception, present.exception)
+    assert plain.dataframe and not present.dataframe
+    assert len(present.table) == len(plain.table) + len(plain.dataframe)
+    static = [list(table.value.columns) for table in present.table]
+    assert all(list(frame.value.columns) in static for frame in plain.dataframe)

@@ -11,7 +11,7 @@ from losslab import figures, panel
 
 def _titles(fig):
     """The titles as read (a long one is wrapped with <br> so it is never cut)."""
-    return tuple(text.replace("<br>", " ") for text in (fig.layout.title.text, fig.layout.xaxis.title.text,
+    return tuple(text.replace(" <br>", " ").replace("<br>", " ") for text in (fig.layout.title.text, fig.layout.xaxis.title.text,
                                                          fig.layout.yaxis.title.text))
 
 

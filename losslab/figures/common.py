@@ -91,7 +91,9 @@ def wrap(text: str, width_em: float) -> str:
             line = word
         else:
             line = trial
-    return "<br>".join([*lines, line])
+    # the space stays before each break: SVG text has no other word boundary, and a screen reader or
+    # a copy of the page would read "predictionmoves"
+    return " <br>".join([*lines, line])
 
 
 # The narrowest chart a page draws: a phone's column (390 px screen, ~330 px of plot). A title

@@ -16,7 +16,7 @@ from ..figures.binary import boundaries, boundary, decode_logits
 from ..i18n import number, t
 from ..lessons import saturating
 from ..losses import LOSSES, run_name, unit_of
-from .charts import chart
+from .charts import chart, data_table
 from .chartkeys import spoken
 from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
@@ -72,7 +72,7 @@ def render(runs: list[dict]) -> None:
                          t("binary.test_accuracy"): _pct(acc.get("test/accuracy")), t("table.gap"): pct(f.get("final/gap")),
                          t("table.final_loss"): fmt(f.get("final/loss")), t("table.own_minimum"): fmt(f.get("minimum/loss")),
                          t("table.bce_yardstick"): fmt(f.get("final/bce"))})
-        st.dataframe(rows, hide_index=True, key="bin_acc_table")
+        data_table(rows, hide_index=True, key="bin_acc_table")
         if not is_live(runs):
             gap_notes(runs, configs, names)
             if any("final/gap" not in (r.get("final") or {}) for r in runs if r["status"] == "completed"):

@@ -13,7 +13,7 @@ from ..losses import INPUT_KINDS, LOSSES, TASKS, losses_for
 from ..i18n import t
 from ..figures import summaries
 from ..figures.keys import explorer_data
-from .charts import chart, formula
+from .charts import chart, formula, data_table
 from .live import fmt
 from .session import panel_marker
 from .language import keep_choice
@@ -89,7 +89,7 @@ def outlier_view() -> None:
     st.caption(t("explorer.outlier_caption"))
     rows = panel.outlier_gradients([1.0, 1.5, 0.5, 2.0, 1.2], big)
     st.plotly_chart(figures.outlier_bars(rows, big), key="ex_outlier_chart")  # the table below is its text form
-    st.dataframe([{t("table.loss"): str(r["label"]), t("explorer.grad_typical"): f"{r['grad_typical']:.3g}",
+    data_table([{t("table.loss"): str(r["label"]), t("explorer.grad_typical"): f"{r['grad_typical']:.3g}",
                    t("explorer.grad_outlier"): f"{r['grad_outlier']:.3g}", t("explorer.pulls"): f"×{r['ratio']:.1f}"}
                   for r in rows], hide_index=True)
 

@@ -19,7 +19,7 @@ from ..i18n import has, t
 from ..labs import LABS
 from ..losses import LOSSES, losses_for, run_name
 from .cache import is_live, shared_figure
-from .charts import chart
+from .charts import chart, data_table
 from .chartkeys import spoken
 from ..figures.keys import explorer_data
 from .controls import _build, loss_card, prefill_from_url, widgets
@@ -67,7 +67,7 @@ class Generic:
         finished = [(r, name) for r, name in zip(runs, names) if r["final"]]
         if finished:  # the lab's own columns, named in the reader's language; "–" where a run has none
             columns = LABS[self.task].columns or [(key, None, "number") for key in finished[0][0]["final"]]
-            st.dataframe([{t("table.loss"): name, **{t(label) if label else key: (pct if kind == "gap" else fmt)(
+            data_table([{t("table.loss"): name, **{t(label) if label else key: (pct if kind == "gap" else fmt)(
                               r["final"].get(key)) for key, label, kind in columns}} for r, name in finished],
                          hide_index=True, key=f"{self.task}_final")
             if has(f"{self.task}.table_caption"):

@@ -37,10 +37,11 @@ def page() -> None:
         listing()
         return
     index = lecture.clamp(service().lecture_step(lecture.id) or 0)
-    follow(lecture, index)
     if presenting():
+        follow(lecture, index)
         class_view(lecture, index)
     elif is_admin():
+        follow(lecture, index)
         remote(lecture, index)
     else:
         student(lecture, index)
@@ -72,9 +73,10 @@ def follow(lecture: Lecture, index: int) -> None:
 def student(lecture: Lecture, index: int) -> None:
     kind, lesson_id = lecture.step(index)
     st.caption(step_caption(lecture, index) + " " + t("lecture.follows"))
-    if kind == LESSON:
-        lesson_view(service().lesson(lesson_id))
+    if kind == LESSON:  # the lesson page's own poll follows the step too: one poll per student, not two
+        lesson_view(service().lesson(lesson_id), step=(lambda: lecture.clamp(service().lecture_step(lecture.id) or 0), index))
     else:
+        follow(lecture, index)
         concept_round(lecture, kind)
 
 

@@ -17,6 +17,14 @@ from .session import admin_token, client, is_admin, owner, run_ids_from_url, ser
 from .language import keep_choice
 from .chartkeys import pause_button, paused
 
+SCROLL_KEY = "scroll_to_run"
+# An anchor above the run's status; scrolled to only when it is out of sight (on a wide screen the
+# run is beside the form and usually in view already). scroll-margin: below the sticky header.
+SCROLL_TO_RUN = ('<div class="losslab-run-top" style="scroll-margin-top: 4.5rem"></div><script>'
+                 'setTimeout(function () { var a = document.querySelector(".losslab-run-top"); if (!a) return;'
+                 ' var r = a.getBoundingClientRect();'
+                 ' if (r.top < 0 || r.top > 0.6 * window.innerHeight) a.scrollIntoView({block: "start"}); }, 100);'
+                 '</script>')
 POLL_SECONDS = 1.0         # your own run: the chart moves every second
 SHARED_POLL_SECONDS = 2.0  # someone else's (the lecturer's, shared with a hall): every 2 s, half the server's work
 
@@ -68,6 +76,7 @@ def start_runs(configs: list, label: str | None = None) -> None:
             break
     if ids:
         show_runs_in_url(ids)
+        st.session_state[SCROLL_KEY] = True  # the next page run brings the new run's status into view
         st.rerun()
 
 
@@ -237,6 +246,11 @@ def live(run_ids: list[str], render: Callable[[list[dict]], None], task: str) ->
     # matches elements by position, and a shifted chart explorer would be mounted afresh (its
     # cursor lost, the run's result never said) when the run ends or the view is paused.
     with st.container():
+        if st.session_state.pop(SCROLL_KEY, False):
+            # On a phone the form and the run stack: after Start the browser kept the old scroll
+            # position, the run's status and the top of its chart above the screen. Inside this
+            # slot, so nothing below it moves (see the comment above).
+            st.html(SCROLL_TO_RUN, unsafe_allow_javascript=True)
         if active:
             pause_button(task)
     hold = active and paused()  # the view stops polling; the run trains on

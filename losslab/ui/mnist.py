@@ -9,7 +9,7 @@ from ..config import MnistConfig, config_from_dict
 from ..losses import LOSSES, unit_of
 from ..i18n import number, t
 from ..figures import summaries
-from .charts import chart
+from .charts import chart, data_table
 from .chartkeys import spoken
 from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
@@ -117,7 +117,7 @@ def calibration_view(run: dict) -> None:
                 t("figure.accuracy_axis"): None if b["accuracy"] is None else round(100 * b["accuracy"], 2)}
                for b in shown["bins"]])
     with right:
-        st.dataframe([{t("mnist.metric"): name, t("mnist.before"): fmt(c["before"][key]),
+        data_table([{t("mnist.metric"): name, t("mnist.before"): fmt(c["before"][key]),
                        t("mnist.after", t=f"{c['temperature']:.2f}"): fmt(c["after"][key])}
                       for name, key in (("ECE", "ece"), ("NLL", "nll"), ("Brier", "brier"),
                                         (t("mnist.test_accuracy"), "accuracy"))], hide_index=True)

@@ -19,7 +19,7 @@ from ..figures.points import CELL, POINTS, edit_chart
 from ..i18n import Problem, t
 from ..labs.regression import initial_line
 from ..losses import LOSSES, run_name
-from .charts import CONFIG
+from .charts import CONFIG, data_table
 
 EDITS = "reg_edits"             # the `edits` field's value in the form (losslab.edits' text)
 VERSION = "reg_points_v"        # bumped by every applied edit: a fresh chart selection and a fresh table
@@ -153,7 +153,7 @@ def section(config: RegressionConfig) -> None:
     st.caption(t("points.influence_help"))
     if any(not result.fits[k].exact for k in losses):
         st.caption(t("points.nearest"))
-    st.dataframe(_influence_rows(config, found, result, losses), hide_index=True, key="reg_points_influence")
+    data_table(_influence_rows(config, found, result, losses), hide_index=True, key="reg_points_influence")
     with st.expander(t("points.table_title"), expanded=False, key="reg_points_table_open"):
         table(config, losses, found)
 

@@ -14,7 +14,7 @@ from ..i18n import number, t
 from ..figures import summaries
 from . import landscape, points, step_map
 from .landscape import names
-from .charts import chart
+from .charts import chart, data_table
 from .chartkeys import spoken
 from ..figures.keys import explorer_data
 from .cache import is_live, shared_figure
@@ -100,7 +100,7 @@ def render(runs: list[dict]) -> None:
     if not is_live(runs):  # its final values exist only at the end; while live it cost a poll 15 % of its time
         gap_notes(runs, configs, labels)
         st.caption(t("truth.table_caption"))
-        st.dataframe(_final_table(runs, configs, slope, intercept), hide_index=True)
+        data_table(_final_table(runs, configs, slope, intercept), hide_index=True)
 
 
 @functools.lru_cache(maxsize=256)

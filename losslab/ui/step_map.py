@@ -18,7 +18,7 @@ from ..figures import presenting
 from ..figures import step_map as fig
 from ..i18n import current, t
 from ..losses import LOSSES, run_name
-from .charts import CONFIG
+from .charts import CONFIG, data_table
 from .live import start_runs
 from .session import owner, service
 
@@ -159,7 +159,7 @@ def section(config: RegressionConfig | None, key: str = "reg_map") -> None:
         st.caption(_yours(config, m))
         _actions(config, m, key)
         if st.toggle(t("summary.as_table"), key=f"{key}_as_table"):
-            st.dataframe(_rows(m), hide_index=True, key=f"{key}_table")
+            data_table(_rows(m), hide_index=True, key=f"{key}_table")
 
 
 def _actions(config: RegressionConfig, m, key: str) -> None:

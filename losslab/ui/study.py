@@ -11,7 +11,7 @@ from ..figures.study import study_curves, table_png
 from ..i18n import current, number, t
 from ..losses import LOSSES
 from .cache import LIVE_STALE, SharedCache, is_live, shared_figure
-from .charts import chart
+from .charts import chart, data_table
 from .live import last_step, latest, live, series, start_and_reset, status_line, stop_button
 
 FILES = SharedCache(64)  # a study's CSV and PNG downloads, per version of the study and language
@@ -77,7 +77,7 @@ def results_table(cfg: StudyConfig, cells: list[dict], run: dict) -> None:
     body = [[_label(r.loss), _rate(r.rate), f"{100 * r.accuracy:.2f} ± {100 * r.accuracy_sd:.2f}",
              f"{100 * r.best:.2f}", "–" if r.memorised is None else f"{100 * r.memorised:.1f}",
              f"{r.n}" + (f" (+{r.diverged} {t('status.diverged')})" if r.diverged else "")] for r in rows]
-    st.dataframe([dict(zip(header, row)) for row in body], hide_index=True, key="st_table")
+    data_table([dict(zip(header, row)) for row in body], hide_index=True, key="st_table")
     note = t("study.note", model=t(f"choice.model.{cfg.model}"), epochs=cfg.epochs,
              images=number(cfg.train_subset or 60000), kind=t(f"choice.noise_kind.{cfg.noise_kind}"))
     st.caption(note)

@@ -14,7 +14,6 @@ from ..lessons import Lesson
 from .language import keep_choice
 from .session import owner, service
 
-POLL_SECONDS = 2.0  # a student's page notices the lecturer opening the second vote within this
 
 
 def confidence_label(index) -> str:
@@ -39,16 +38,12 @@ def said(key: str, choice: str, confidence) -> str:
 # --- the student's page --------------------------------------------------------------------
 def second_vote(lesson: Lesson) -> None:
     """Once the lecturer opens it: the student's first answer, then a new choice and confidence.
-    The page asks the store every POLL_SECONDS while the vote is closed and this student has not
-    voted again, and redraws when it opens."""
-    opened_now = service().second_vote_open(lesson.id)
-    done = service().my_revote(lesson.id, owner()) is not None
+    The lesson page's one poll (ui/lesson.watch) redraws the page when the vote opens or closes; a
+    fragment, so Vote again reruns only this box."""
 
-    @st.fragment(run_every=None if opened_now or done else POLL_SECONDS)
+    @st.fragment
     def box():
         opened = service().second_vote_open(lesson.id)
-        if opened != opened_now:
-            st.rerun()  # the whole page: the polling stops once the vote is open
         texts = lesson.choice_texts()
         again = service().my_revote(lesson.id, owner())
         if again is not None:

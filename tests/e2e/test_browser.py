@@ -127,10 +127,11 @@ def test_mnist_lab_shows_the_confusion_matrix(server, page):
 ])
 def test_every_page_renders(server, page, path, name, needle):
     page.goto(server.url + path)
-    page.wait_for_function("(needle) => document.body.innerText.includes(needle)", arg=needle)
+    # a chart title may wrap onto two lines (figures.common.wrap): read the page's words as one line
+    page.wait_for_function("(needle) => document.body.innerText.replace(/\\s+/g, ' ').includes(needle)", arg=needle)
     wait_idle(page)
     page.wait_for_timeout(1000)
-    text = page.inner_text("body")
+    text = " ".join(page.inner_text("body").split())
     assert needle in text and "Traceback" not in text and "Loss panel" in text
     shot(page, name)
 
@@ -216,3 +217,28 @@ def test_binary_boundary_moves_live_and_three_losses_compare(server, page):
     page.get_by_text("Each loss's decision boundary").wait_for(timeout=30_000)
     text = page.inner_text("[data-testid='stMain']")
     assert "BCE with logits" in text and "Hinge" in text and "Focal" in text
+
+
+def test_on_a_phone_start_keeps_the_runs_status_on_screen(server, browser):
+    """The form and the run stack on a phone: after tapping Start (at the form's foot) the run's
+    status line and the top of its chart are on the screen, not scrolled away above it."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{server.url}/regression?epochs=100000")
+        wait_idle(page)
+        start = page.get_by_role("button", name="▶ Start")
+        start.scroll_into_view_if_needed()
+        start.tap()
+        page.wait_for_url(re.compile(r"run="))
+        wait_status(page, {"running", "completed"})
+        line = page.locator("[data-testid='stMarkdownContainer']", has_text=STATUS).first
+
+        def on_screen():
+            box = line.bounding_box()
+            return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844
+
+        wait_for(on_screen, 10, 0.25, what=lambda: f"the status line on screen (at {line.bounding_box()})")
+    finally:
+        context.close()
