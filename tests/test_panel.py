@@ -124,7 +124,7 @@ def test_panel_binary_at_p_zero_explains_the_inf(monkeypatch):
     at.number_input(key="panel_p_n").set_value(0.0).run()
     table = _table(at)
     assert table["BCE on probabilities (naive)"]["value"] == "∞"
-    assert table["BCE with logits (stable)"]["value"] == "1000"
+    assert table["BCE with logits (stable)"]["value"] == "1,000"  # i18n.readable: thousands grouped
     assert any("log 0" in w.value for w in at.warning)
 
 

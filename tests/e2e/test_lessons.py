@@ -60,6 +60,7 @@ def test_lecturer_saves_three_students_answer_and_run_then_reveal(lecture, brows
     lec.get_by_role("button", name="Save lesson").click()
     text = _wait_text(lec, re.compile(r"Saved: lesson \S+\."), where=dialog)
     lesson_id = re.search(r"Saved: lesson (\S+?)\.", text).group(1)
+    text = _wait_text(lec, "Its dashboard", where=dialog)  # the dialog's rest draws after the first line
     assert f"/lesson?l={lesson_id}" in text and "Its dashboard" in text  # the link (with its QR code), the dashboard
     expect(lec.locator(dialog).get_by_role("img")).to_have_count(1)
     lec.keyboard.press("Escape")  # close the dialog
