@@ -51,6 +51,10 @@ def view(lesson: Lesson, step: tuple[Callable[[], int], int] | None = None) -> N
     """A lesson's page. `step`: in a lecture, how to read the lecturer's current step and the step
     this page shows (the page moves when they differ)."""
     st.title(lesson.say("title"))
+    # What the lecturer has done, read before anything is drawn: the page's one poll (watch) compares
+    # against these, so a Reveal or a second vote landing while the page draws brings one more
+    # rerun, never a page stuck without the revote form
+    seen = (service().revealed(lesson.id), service().second_vote_open(lesson.id))
     lecturer = is_admin()
     vote = service().my_vote(lesson.id, owner()) if lesson.question else None
     answer = vote[0] if vote else None
@@ -79,21 +83,20 @@ def view(lesson: Lesson, step: tuple[Callable[[], int], int] | None = None) -> N
             histogram(lesson, key="ls_histogram")
     if not lesson.question or answered or lecturer:
         gallery(lesson)
-    watch(lesson, revealed if lesson.question and (answered or lecturer) else service().revealed(lesson.id), step)
+    watch(lesson, seen, step)
 
 
-def watch(lesson: Lesson, revealed: bool, step: tuple[Callable[[], int], int] | None) -> None:
+def watch(lesson: Lesson, seen: tuple[bool, bool], step: tuple[Callable[[], int], int] | None) -> None:
     """One small poll per student page for everything the lecturer does next: Reveal, the second
     vote opening or closing, a lecture's next step; one full rerun when any of them moved. Three
     separate polls (2, 2 and 3 s) cost a hall of 100 students 130 fragment reruns a second on the
     web processes, where the lecturer's own histogram waits its turn."""
-    if revealed and step is None:
-        return  # nothing more will come from the lecturer (their runs poll on their own)
-    opened = service().second_vote_open(lesson.id)
+    if seen[0] and step is None:
+        return  # revealed: nothing more will come from the lecturer (their runs poll on their own)
 
     @st.fragment(run_every=WATCH_SECONDS)
     def poll():
-        if (service().revealed(lesson.id) != revealed or service().second_vote_open(lesson.id) != opened
+        if ((service().revealed(lesson.id), service().second_vote_open(lesson.id)) != seen
                 or (step is not None and step[0]() != step[1])):
             st.rerun()
 
