@@ -114,14 +114,19 @@ def app_env(tmp_path, monkeypatch, tiny_mnist):
         executors._lock_file = None
 
 
-def app(page=None, query=None):
+def app(page=None, query=None, lang=None, monkeypatch=None):
     """Open the app, then `page` (a key of the navigation table) with `query` in its URL, as a
-    visitor following a link would."""
+    visitor following a link would; in `lang` from the first run when given. LOSSLAB_LANG too:
+    AppTest formats a radio's value outside the script's thread, where t() has no session and
+    speaks the server's default language."""
     from streamlit.testing.v1 import AppTest
 
     from losslab.ui.pages import PAGES
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if lang:
+        monkeypatch.setenv("LOSSLAB_LANG", lang)
+        at.query_params["lang"] = lang
     at.run()
     if page:
         at.switch_page(PAGES[page].file)

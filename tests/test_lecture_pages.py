@@ -5,6 +5,8 @@ on (a late joiner lands there), answers the concept questions before and after; 
 
 import pytest
 
+from tests.conftest import app
+
 SECRET = "lecture-secret"
 RECORD = {"title": "Losses", "lessons": ["seed", "diverge", "outliers"], "concepts": ["diverge"]}
 WORDS = {
@@ -21,18 +23,7 @@ def lecturer_env(app_env, monkeypatch):
 
 
 def _open(lang, page, query=None, monkeypatch=None):
-    from streamlit.testing.v1 import AppTest
-
-    from losslab.ui.pages import PAGES
-    from tests.conftest import ROOT
-
-    monkeypatch.setenv("LOSSLAB_LANG", lang)  # AppTest formats radio values outside the session (test_vote_pages.py)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGES[page].file)
-    at.query_params.update(query or {})
-    return at.run()
+    return app(page, query, lang=lang, monkeypatch=monkeypatch)
 
 
 def _texts(at) -> str:

@@ -4,6 +4,8 @@ the lecturer sees the suggested next step, opens the second vote and reads the s
 
 import pytest
 
+from tests.conftest import app
+
 SECRET = "lecture-secret"
 LESSON = "diverge"  # three choices; the right one is 2 ("No: the loss blows up")
 WORDS = {
@@ -24,21 +26,8 @@ def lecturer_env(app_env, monkeypatch):
 
 
 def _open(lang: str, page: str, query=None, monkeypatch=None):
-    """The app in `lang` from its first run, then `page` with `query`. LOSSLAB_LANG too: AppTest
-    formats a radio's value outside the script's thread, where t() has no session and speaks the
-    server's default language."""
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("LOSSLAB_LANG", lang)
-    from losslab.ui.pages import PAGES
-    from tests.conftest import ROOT
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page(PAGES[page].file)
-    at.query_params.update(query or {})
-    return at.run()
+    """The app in `lang` from its first run, then `page` with `query` (tests.conftest.app)."""
+    return app(page, query, lang=lang, monkeypatch=monkeypatch)
 
 
 def _switch_tables(at, words) -> list:
