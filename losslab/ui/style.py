@@ -31,6 +31,7 @@ html, [data-testid="stMain"] { scroll-padding-top: 4.5rem; scroll-padding-bottom
 [data-testid="stSidebarCollapseButton"] button, [data-testid="stExpandSidebarButton"],
 [data-testid="stBaseButton-headerNoPadding"] { min-width: 24px; min-height: 24px; }
 /* a multiselect's chip: its × (Remove …) was 15 x 7 px beside the list's Open button */
+div[role="group"] > button[aria-label="Open"] { min-width: 24px; min-height: 24px; }
 span[data-tag] > button[aria-label] { min-width: 24px; min-height: 24px; display: inline-flex;
   align-items: center; justify-content: center; padding: 0; }
 /* phones: the Plotly mode bar would sit on every chart's title; a confusion matrix's counts fit 30 px cells */

@@ -22,12 +22,15 @@ OWNER = "readable-owner-token-0123456789"
 # Pointer targets (2.5.8), with the spacing exception: an undersized target passes when a 24 px
 # circle on its centre touches no other target nor another undersized one's circle. Links inside
 # running text are exempt (the inline exception); visually hidden inputs (opacity 0, a styled
-# label is the target) are measured by what a pointer hits.
+# label is the target) and a select's text box (the whole field opens it) are measured by what a
+# pointer hits.
 TARGETS = r"""() => {
   const sel = 'a[href], button, input, select, textarea, [role=slider], [role=button], [role=tab], [role=option], ' +
               '[tabindex]:not([tabindex="-1"]), .modebar-btn, .legendtoggle';
   // what a pointer hits: a range input is hidden inside its thumb, a checkbox or switch inside its label
+  // a select's or multiselect's text box: the whole field (role=group) takes the click
   const target = el => el.matches('input[type=range]') ? el.parentElement :
+                       el.matches('input[role=combobox]') && el.closest('[role=group]') ? el.closest('[role=group]') :
                        el.matches('input[type=checkbox], input[type=radio]') && el.closest('label') ? el.closest('label') : el;
   const seen = [...new Set([...document.querySelectorAll(sel)].map(target))].filter(el => {
     const r = el.getBoundingClientRect(), s = getComputedStyle(el);
